@@ -1,0 +1,21 @@
+import { App } from 'cdktf';
+import type { LoadedEnvironment } from '../config';
+import { NetworkStack } from './network-stack';
+
+/** The stacks of one environment, in dependency order. Later stacks are added as their work lands. */
+export interface EnvironmentStacks {
+  readonly network: NetworkStack;
+}
+
+/**
+ * Builds every stack of every environment into `app`. Pure wiring: each stack gets the validated
+ * configuration and the stacks it depends on (cdktf turns cross-stack references into remote state).
+ */
+export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment>): Record<string, EnvironmentStacks> {
+  const result: Record<string, EnvironmentStacks> = {};
+  for (const { config } of environments) {
+    const network = new NetworkStack(app, { config });
+    result[config.name] = { network };
+  }
+  return result;
+}

@@ -1,0 +1,71 @@
+import { TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { HubNetwork } from '../constructs/network/hub-network';
+import { NatEgress } from '../constructs/network/nat-egress';
+import { SpokeNetwork } from '../constructs/network/spoke-network';
+import { HubSpokePeering } from '../constructs/network/vnet-peering';
+import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
+
+/**
+ * `<env>-network`: everything that takes minutes, nothing that waits for the VPN gateway. Hub and spokes,
+ * NSGs, NAT egress, hub-spoke peering (transit is switched on by `<env>-vpn`).
+ */
+export class NetworkStack extends EnvironmentStack {
+  readonly resourceGroup: ResourceGroup;
+  readonly hub: HubNetwork;
+  readonly spokes: Record<string, SpokeNetwork> = {};
+  readonly peerings: Record<string, HubSpokePeering> = {};
+
+  constructor(scope: Construct, props: EnvironmentStackProps) {
+    super(scope, 'network', props);
+    const { config, naming, tags } = this;
+
+    this.resourceGroup = new ResourceGroup(this, 'resource-group', { name: naming.resourceGroup('network'), location: config.location, tags });
+    const rg = this.resourceGroup.name;
+
+    this.hub = new HubNetwork(this, 'hub', { naming, resourceGroupName: rg, location: config.location, hub: config.network.hub, tags });
+    new NatEgress(this, 'hub-egress', {
+      name: naming.natGateway() + '-hub',
+      publicIpName: naming.publicIp('nat-hub'),
+      resourceGroupName: rg,
+      location: config.location,
+      idleTimeoutMinutes: config.network.natGateway.idleTimeoutMinutes,
+      subnets: Object.fromEntries(config.network.natGateway.hubSubnets.map((role) => [role, this.hub.subnet(role)])),
+      tags,
+    });
+
+    for (const [name, spokeConfig] of Object.entries(config.network.spokes)) {
+      const spoke = new SpokeNetwork(this, `spoke-${name}`, { naming, spokeName: name, resourceGroupName: rg, location: config.location, spoke: spokeConfig, tags });
+      this.spokes[name] = spoke;
+      if (spokeConfig.natSubnets.length > 0) {
+        new NatEgress(this, `spoke-${name}-egress`, {
+          name: `${naming.natGateway()}-${name}`,
+          publicIpName: naming.publicIp(`nat-${name}`),
+          resourceGroupName: rg,
+          location: config.location,
+          idleTimeoutMinutes: config.network.natGateway.idleTimeoutMinutes,
+          subnets: Object.fromEntries(spokeConfig.natSubnets.map((role) => [role, spoke.subnet(role)])),
+          tags,
+        });
+      }
+      this.peerings[name] = new HubSpokePeering(this, `peering-${name}`, {
+        hub: this.hub.vnet,
+        spoke: spoke.vnet,
+        hubName: 'hub',
+        spokeName: name,
+        hubResourceGroupName: rg,
+        spokeResourceGroupName: rg,
+      });
+    }
+
+    new TerraformOutput(this, 'hub_vnet_id', { value: this.hub.vnet.id, description: 'Hub VNet (VPN gateway, DNS resolver, private endpoints).' });
+  }
+
+  /** The spoke with this name; throws listing the configured spokes. */
+  spoke(name: string): SpokeNetwork {
+    const spoke = this.spokes[name];
+    if (!spoke) throw new Error(`no spoke "${name}" in ${this.node.id}; allowed: ${Object.keys(this.spokes).join(', ')}`);
+    return spoke;
+  }
+}
