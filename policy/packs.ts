@@ -1,0 +1,26 @@
+/** The two packs. Order inside a pack is the order findings are reported in. */
+import { computeRules } from './rules/compute';
+import { dataServiceRules } from './rules/data-services';
+import { hybridRules } from './rules/hybrid';
+import { keyVaultRules } from './rules/key-vault';
+import { nsgRules } from './rules/nsg';
+import { storageRules } from './rules/storage';
+import type { Rule, RulePack } from './types';
+
+export const azureBaseline: RulePack = {
+  name: 'azure-baseline',
+  description: "Azure security baseline modelled on checkov's CKV_AZURE rules, on azurerm 4.x attribute names.",
+  rules: [...storageRules, ...keyVaultRules, ...nsgRules, ...computeRules, ...dataServiceRules],
+};
+
+export const hybridNetwork: RulePack = {
+  name: 'hybrid-network',
+  description: 'Invariants of the hub/spoke VPN and private DNS design, checked across the stacks of one environment.',
+  rules: hybridRules,
+};
+
+export const defaultPacks: readonly RulePack[] = [azureBaseline, hybridNetwork];
+
+export function findRule(id: string, packs: readonly RulePack[] = defaultPacks): Rule | undefined {
+  return packs.flatMap((p) => p.rules).find((r) => r.id === id);
+}
