@@ -1,0 +1,76 @@
+// Validation of queue API records. A bad record is skipped with a reason; the rest of the page is processed.
+import type { IncomingCase, Severity } from '../domain';
+import type { Rejected } from '../store/store';
+
+export interface FieldMap { id: string; product: string; severity: string; customer: string; createdAt: string; status: string }
+
+export const DEFAULT_FIELDS: FieldMap = { id: 'id', product: 'product', severity: 'severity', customer: 'customer', createdAt: 'createdAt', status: 'status' };
+
+/** Reads `a.b.c` from an object. */
+export function pick(obj: unknown, path: string): unknown {
+  if (!path) return obj;
+  let v: unknown = obj;
+  for (const k of path.split('.')) v = v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined;
+  return v;
+}
+
+const FUTURE_SLACK_MS = 5 * 60_000;
+
+export function parseRecords(
+  records: readonly unknown[],
+  fields: FieldMap = DEFAULT_FIELDS,
+  resolvedStatuses: readonly string[] = ['resolved', 'closed'],
+  now = new Date(),
+): { cases: IncomingCase[]; rejects: Rejected[] } {
+  const cases: IncomingCase[] = [];
+  const rejects: Rejected[] = [];
+  const resolved = new Set(resolvedStatuses.map((s) => s.toLowerCase()));
+  for (const record of records) {
+    const bad = (reason: string) => rejects.push({ reason, record: record ?? null });
+    if (!record || typeof record !== 'object' || Array.isArray(record)) {
+      bad('not an object');
+      continue;
+    }
+    const id = pick(record, fields.id);
+    const product = pick(record, fields.product);
+    const sev = pick(record, fields.severity);
+    const customer = pick(record, fields.customer);
+    const created = pick(record, fields.createdAt);
+    const status = pick(record, fields.status);
+    if ((typeof id !== 'string' && typeof id !== 'number') || String(id).trim() === '') {
+      bad(`missing or invalid ${fields.id}`);
+      continue;
+    }
+    if (typeof product !== 'string' || product.trim() === '') {
+      bad(`missing or invalid ${fields.product}`);
+      continue;
+    }
+    const severity = typeof sev === 'string' ? sev.trim().toUpperCase() : '';
+    if (severity !== 'A' && severity !== 'B' && severity !== 'C') {
+      bad(`invalid ${fields.severity} ${JSON.stringify(sev ?? null)} (allowed: A, B, C)`);
+      continue;
+    }
+    const createdAt = typeof created === 'string' || typeof created === 'number' ? new Date(created) : new Date(NaN);
+    if (Number.isNaN(createdAt.getTime())) {
+      bad(`invalid ${fields.createdAt} ${JSON.stringify(created ?? null)}`);
+      continue;
+    }
+    if (createdAt.getTime() > now.getTime() + FUTURE_SLACK_MS) {
+      bad(`${fields.createdAt} ${createdAt.toISOString()} is in the future`);
+      continue;
+    }
+    if (customer !== undefined && customer !== null && typeof customer !== 'string') {
+      bad(`invalid ${fields.customer}`);
+      continue;
+    }
+    cases.push({
+      id: String(id).trim(),
+      product: product.trim(),
+      severity: severity as Severity,
+      customer: typeof customer === 'string' && customer ? customer : '(unknown)',
+      createdAt,
+      resolved: typeof status === 'string' && resolved.has(status.toLowerCase()),
+    });
+  }
+  return { cases, rejects };
+}

@@ -1,0 +1,146 @@
+// In-memory Store with the same semantics as SqlStore, for the simulator (30 days of 5-minute cycles in seconds).
+// Not for production: no persistence, one process. A test checks it plans exactly like SqlStore.
+import type { Decision, Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig } from '../domain';
+import { slaDeadline } from '../domain';
+import { planCycle, type Plan } from '../plan';
+import type { PolicyName } from '../policy';
+import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
+
+export interface MemCase extends Omit<OpenCase, 'status' | 'lastOutcome' | 'lastLadderStep'> {
+  readonly customer: string;
+  readonly weight: number;
+  status: OpenCase['status'] | 'assigned' | 'resolved';
+  engineerId: string | null;
+  assignedAt: Date | null;
+  ladderStep: number | null;
+  lastOutcome: OpenCase['lastOutcome'];
+  lastLadderStep: number | null;
+}
+
+interface MemAssignment extends Omit<OutboxItem, 'attempts'> {
+  attempts: number;
+  postedAt: Date | null;
+  nextPostAt: number;
+}
+
+export class MemoryStore implements Store {
+  readonly cases = new Map<string, MemCase>();
+  readonly open = new Set<string>();
+  readonly assignments: MemAssignment[] = [];
+  readonly decisions: Decision[] = [];
+  readonly state = new Map<string, EngineerState>();
+  readonly rejects: Rejected[] = [];
+  private engineers = new Map<string, Engineer>();
+  private cycles: { startedAt: Date; outcome: string }[] = [];
+  private rotationBase = 0;
+  /** The simulator does not need the (large) candidate lists kept in memory. */
+  constructor(private readonly keepDecisions = true) {}
+
+  async syncEngineers(engineers: readonly Engineer[]): Promise<void> {
+    this.engineers = new Map(engineers.map((e) => [e.id, e]));
+    for (const e of engineers) if (!this.state.has(e.id)) this.state.set(e.id, { load: 0, open: 0, rotation: 0 });
+  }
+
+  async startCycle(now: Date): Promise<number> {
+    return this.cycles.push({ startedAt: now, outcome: 'running' });
+  }
+
+  async finishCycle(id: number, _now: Date, outcome: 'ok' | 'failed', _s: CycleSummary): Promise<void> {
+    this.cycles[id - 1].outcome = outcome;
+  }
+
+  async lastSuccessfulCycleStart(): Promise<Date | null> {
+    for (let i = this.cycles.length - 1; i >= 0; i--) if (this.cycles[i].outcome === 'ok') return this.cycles[i].startedAt;
+    return null;
+  }
+
+  async upsertCases(cases: readonly IncomingCase[], cfg: PolicyConfig, _now: Date): Promise<{ inserted: number; resolved: number }> {
+    let inserted = 0;
+    let resolved = 0;
+    for (const c of cases) {
+      const have = this.cases.get(c.id);
+      if (!have) {
+        inserted++;
+        this.cases.set(c.id, {
+          id: c.id, product: c.product, severity: c.severity, customer: c.customer, createdAt: c.createdAt,
+          slaDeadline: slaDeadline(c.createdAt, c.severity, cfg), weight: cfg.severities[c.severity].weight,
+          status: c.resolved ? 'resolved' : 'unassigned', engineerId: null, assignedAt: null, ladderStep: null, lastOutcome: null, lastLadderStep: null,
+        });
+        if (!c.resolved) this.open.add(c.id);
+      } else if (c.resolved && have.status !== 'resolved') {
+        resolved++;
+        if (have.status === 'assigned' && have.engineerId) {
+          const s = this.state.get(have.engineerId)!;
+          s.load -= have.weight;
+          s.open -= 1;
+        }
+        have.status = 'resolved';
+        this.open.delete(c.id);
+      }
+    }
+    return { inserted, resolved };
+  }
+
+  async recordRejects(_cycleId: number, rejects: readonly Rejected[]): Promise<void> {
+    this.rejects.push(...rejects);
+  }
+
+  async assign(policy: PolicyName, cfg: PolicyConfig, engineers: readonly Engineer[], now: Date): Promise<Plan> {
+    const open: OpenCase[] = [];
+    for (const id of this.open) {
+      const c = this.cases.get(id)!;
+      if (c.createdAt <= now) open.push(c as unknown as OpenCase);
+    }
+    const plan = planCycle({ cases: open, engineers, state: this.state, rotationBase: this.rotationBase }, policy, cfg, now);
+    const versions = new Map(plan.decisions.map((d) => [d.caseId, d.policyVersion]));
+    for (const a of plan.assignments) {
+      const c = this.cases.get(a.caseId)!;
+      c.status = 'assigned';
+      c.engineerId = a.engineerId;
+      c.assignedAt = now;
+      c.ladderStep = c.lastLadderStep = a.ladderStep;
+      c.lastOutcome = 'assigned';
+      this.open.delete(c.id);
+      const s = this.state.get(a.engineerId)!;
+      s.load += a.weight;
+      s.open += 1;
+      s.rotation = a.rotation;
+      this.rotationBase = a.rotation;
+      this.assignments.push({
+        assignmentId: this.assignments.length + 1, caseId: a.caseId, engineerId: a.engineerId, engineerEmail: this.engineers.get(a.engineerId)?.email ?? '',
+        assignedAt: now, ladderStep: a.ladderStep, policyVersion: versions.get(a.caseId) ?? cfg.version, idempotencyKey: idempotencyKey(a.caseId, now),
+        attempts: 0, postedAt: null, nextPostAt: now.getTime(),
+      });
+    }
+    for (const ch of plan.statusChanges) {
+      const c = this.cases.get(ch.caseId)!;
+      c.status = ch.status;
+      c.lastOutcome = ch.outcome as OpenCase['lastOutcome'];
+      c.lastLadderStep = ch.ladderStep;
+    }
+    if (this.keepDecisions) this.decisions.push(...plan.decisions);
+    return plan;
+  }
+
+  private unposted: number = 0;
+
+  async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date): Promise<{ posted: number; failed: number }> {
+    let posted = 0;
+    let failed = 0;
+    for (let i = this.unposted; i < this.assignments.length; i++) {
+      const a = this.assignments[i];
+      if (a.postedAt || a.nextPostAt > now.getTime()) continue;
+      const res = await post(a);
+      a.attempts++;
+      if (res.ok) {
+        a.postedAt = now;
+        posted++;
+      } else {
+        a.nextPostAt = now.getTime() + 1;
+        failed++;
+      }
+    }
+    while (this.unposted < this.assignments.length && this.assignments[this.unposted].postedAt) this.unposted++;
+    return { posted, failed };
+  }
+}
