@@ -1,10 +1,12 @@
 import { App } from 'cdktf';
 import type { LoadedEnvironment } from '../config';
 import { NetworkStack } from './network-stack';
+import { VpnStack } from './vpn-stack';
 
 /** The stacks of one environment, in dependency order. Later stacks are added as their work lands. */
 export interface EnvironmentStacks {
   readonly network: NetworkStack;
+  readonly vpn: VpnStack;
 }
 
 /**
@@ -15,7 +17,8 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
   const result: Record<string, EnvironmentStacks> = {};
   for (const { config } of environments) {
     const network = new NetworkStack(app, { config });
-    result[config.name] = { network };
+    const vpn = new VpnStack(app, { config, network });
+    result[config.name] = { network, vpn };
   }
   return result;
 }

@@ -1,0 +1,48 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'cdktf';
+import { ConfigError, formatProblem, loadEnvironments } from '../config';
+import { buildApp } from '../stacks/app';
+import { addressPlan, stackSummary } from './summary';
+
+/**
+ * `npm run synth`: validate every environment file, synthesize every stack of every environment into
+ * cdktf.out/ (the layout `cdktf synth` writes), run the post-synth passes, and print a readable summary.
+ * Exit code 1 on invalid configuration (nothing written) or on error-level policy findings.
+ */
+export function synthesize(outdir = 'cdktf.out', names?: string[]): number {
+  const started = Date.now();
+  let environments;
+  try {
+    environments = loadEnvironments(names);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      return 1;
+    }
+    throw error;
+  }
+  for (const env of environments) for (const w of env.warnings) console.warn(formatProblem(env.file, w));
+
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const app = new App({ outdir });
+  buildApp(app, environments);
+  app.synth();
+  const synthSeconds = (Date.now() - started) / 1000;
+
+  let exitCode = 0;
+  // Post-synth passes (policy pack, on-premises handoff) are registered below.
+
+  console.log(`\nSynthesized ${fs.readdirSync(path.join(outdir, 'stacks')).length} stacks for ${environments.length} environment(s) in ${synthSeconds.toFixed(1)} s -> ${outdir}/stacks/<stack>/cdk.tf.json\n`);
+  console.log(stackSummary(outdir));
+  for (const env of environments) {
+    console.log(`\nAddress plan: ${env.config.name} (${env.config.location})`);
+    console.log(addressPlan(env));
+  }
+  return exitCode;
+}
+
+if (require.main === module) {
+  const names = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+  process.exitCode = synthesize(process.env.CDKTF_OUTDIR ?? 'cdktf.out', names.length > 0 ? names : undefined);
+}
