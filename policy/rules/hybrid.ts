@@ -6,7 +6,7 @@
 import type { StackContext } from '../resolve';
 import { blocks, environmentName } from '../resolve';
 import type { Problem, Rule, SynthResource } from '../types';
-import { fail, unknown } from './helpers';
+import { fail, unknown, type Tri } from './helpers';
 
 const key = (r: SynthResource): string => `${r.stack}/${r.address}`;
 
@@ -72,10 +72,47 @@ export const gatewaySubnetNoNsg: Rule = {
   },
 };
 
-function useRemoteGateways(r: SynthResource, ctx: StackContext): boolean | 'unknown' {
-  const v = ctx.attr(r.config, 'use_remote_gateways');
+const PEERING = 'azurerm_virtual_network_peering';
+const AZAPI_UPDATE = 'azapi_update_resource';
+const PEERING_API = /^Microsoft\.Network\/virtualNetworks\/virtualNetworkPeerings@/i;
+
+type Flag = 'useRemoteGateways' | 'allowGatewayTransit';
+const TF_FLAG: Record<Flag, string> = { useRemoteGateways: 'use_remote_gateways', allowGatewayTransit: 'allow_gateway_transit' };
+
+/**
+ * Something that sets a peering's gateway flags: the azurerm peering itself, or an `azapi_update_resource` on a
+ * peering (this repo switches transit on that way, after the gateway exists, without recreating the peering).
+ */
+interface PeeringSetter {
+  readonly setter: SynthResource;
+  readonly ctx: StackContext;
+  /** The azurerm peering being configured, when it can be followed. */
+  readonly peering: SynthResource | undefined;
+}
+
+function asSetter(r: SynthResource, ctx: StackContext): PeeringSetter | undefined {
+  if (r.type === PEERING) return { setter: r, ctx, peering: r };
+  if (r.type !== AZAPI_UPDATE) return undefined;
+  const type = ctx.resolve(r.config['type']);
+  if (!type.known || typeof type.value !== 'string' || !PEERING_API.test(type.value)) return undefined;
+  return { setter: r, ctx, peering: target(ctx, r.config['resource_id'], PEERING) };
+}
+
+function setsFlag(s: PeeringSetter, flag: Flag): Tri {
+  const v = s.setter.type === PEERING ? s.ctx.attr(s.setter.config, TF_FLAG[flag]) : s.ctx.attr(s.setter.config, 'body', 'properties', flag);
   return v.known ? v.value === true : 'unknown';
 }
+
+/** Every setter of a peering's flag in the environment (the peering and the azapi updates targeting it). */
+function settersOf(ctx: StackContext, peering: SynthResource, flag: Flag): SynthResource[] {
+  const candidates = [peering, ...ctx.environmentResources(AZAPI_UPDATE)];
+  return candidates.filter((c) => {
+    const s = asSetter(c, ctxOf(ctx, c));
+    return s?.peering !== undefined && key(s.peering) === key(peering) && setsFlag(s, flag) === true;
+  });
+}
+
+const PEERING_SETTERS = [PEERING, AZAPI_UPDATE];
 
 export const spokePeeringDependsOnGateway: Rule = {
   id: 'HN-002',
@@ -83,14 +120,16 @@ export const spokePeeringDependsOnGateway: Rule = {
   title: 'A peering that uses remote gateways depends on the VPN gateway',
   explanation:
     'Creating a peering with use_remote_gateways before the remote VNet has a provisioned gateway fails with RemoteVnetHasNoGateways (hashicorp/terraform#30569, azurerm#2872); Terraform only orders what it can see.',
-  remediation: 'Add the gateway to the peering dependsOn (or reference the gateway id, e.g. in triggers), so it waits for the gateway.',
-  appliesTo: ['azurerm_virtual_network_peering'],
+  remediation: 'Add the gateway to dependsOn of the peering (or of the azapi update that sets useRemoteGateways).',
+  appliesTo: PEERING_SETTERS,
   check: (r, ctx) => {
-    const urg = useRemoteGateways(r, ctx);
-    if (urg === 'unknown') return [unknown('use_remote_gateways is unknown at synth; cannot check the dependency on the gateway.')];
+    const s = asSetter(r, ctx);
+    if (!s) return [];
+    const urg = setsFlag(s, 'useRemoteGateways');
+    if (urg === 'unknown') return [unknown('useRemoteGateways is unknown at synth; cannot check the dependency on the gateway.')];
     if (!urg) return [];
     const gateway = dependencyClosure(r, ctx).find((d) => d.type === 'azurerm_virtual_network_gateway');
-    return gateway ? [] : [fail('use_remote_gateways is true but the peering does not depend on any azurerm_virtual_network_gateway.')];
+    return gateway ? [] : [fail('sets useRemoteGateways but does not depend on any azurerm_virtual_network_gateway.')];
   },
 };
 
@@ -100,36 +139,43 @@ function vnetKey(ctx: StackContext, value: unknown): string | undefined {
   return vnet ? key(vnet) : undefined;
 }
 
+function peeringEnds(ctx: StackContext, p: SynthResource): { local?: string; remote?: string } {
+  const pctx = ctxOf(ctx, p);
+  return { local: vnetKey(pctx, p.config['virtual_network_name']), remote: vnetKey(pctx, p.config['remote_virtual_network_id']) };
+}
+
 export const gatewayTransitPair: Rule = {
   id: 'HN-003',
   severity: 'error',
-  title: 'A peering that uses remote gateways has a reverse peering with gateway transit, created first',
+  title: 'Remote-gateway use is paired with gateway transit on the reverse peering, ordered after it',
   explanation:
-    'use_remote_gateways only works when the remote side allows gateway transit; the hub-side peering must exist before the spoke side (P2/P4 in the network reference).',
-  remediation: 'Peer both directions: hub→spoke with allow_gateway_transit = true, spoke→hub with use_remote_gateways = true depending on the hub side.',
-  appliesTo: ['azurerm_virtual_network_peering'],
+    'use_remote_gateways only works when the remote side allows gateway transit, and the hub side must be set first; otherwise the spoke side fails or the spoke never learns the on-premises routes.',
+  remediation:
+    'Peer both directions; set allowGatewayTransit on hub→spoke and useRemoteGateways on spoke→hub, the latter depending on the former (GatewayTransit construct).',
+  appliesTo: PEERING_SETTERS,
   check: (r, ctx) => {
-    const urg = useRemoteGateways(r, ctx);
-    if (urg === 'unknown') return [unknown('use_remote_gateways is unknown at synth.')];
+    const s = asSetter(r, ctx);
+    if (!s) return [];
+    const urg = setsFlag(s, 'useRemoteGateways');
+    if (urg === 'unknown') return [unknown('useRemoteGateways is unknown at synth.')];
     if (!urg) return [];
-    const local = vnetKey(ctx, r.config['virtual_network_name']);
-    const remote = vnetKey(ctx, r.config['remote_virtual_network_id']);
-    if (!local || !remote) return [unknown('virtual_network_name / remote_virtual_network_id cannot be followed to VNets at synth.')];
-    const reverse = ctx.environmentResources('azurerm_virtual_network_peering').filter((p) => {
-      const pctx = ctxOf(ctx, p);
-      return vnetKey(pctx, p.config['virtual_network_name']) === remote && vnetKey(pctx, p.config['remote_virtual_network_id']) === local;
+    if (!s.peering) return [unknown(`resource_id ${String(r.config['resource_id'])} cannot be followed to an azurerm peering at synth.`)];
+    const { local, remote } = peeringEnds(ctx, s.peering);
+    if (!local || !remote) return [unknown(`the VNets of ${s.peering.address} cannot be followed at synth.`)];
+    const reverse = ctx.environmentResources(PEERING).filter((p) => {
+      const ends = peeringEnds(ctx, p);
+      return ends.local === remote && ends.remote === local;
     });
     if (reverse.length === 0) return [fail(`no reverse peering from the remote VNet back to this one in environment '${environmentName(r.stack)}'.`)];
-    const problems: Problem[] = [];
-    for (const p of reverse) {
-      const transit = ctxOf(ctx, p).attr(p.config, 'allow_gateway_transit');
-      if (!transit.known) problems.push(unknown(`${p.address}.allow_gateway_transit is ${transit.expression}, unknown at synth.`));
-      else if (transit.value !== true) problems.push(fail(`the reverse peering ${p.address} does not set allow_gateway_transit = true.`));
-      else if (p.stack === r.stack && !dependencyClosure(r, ctx).some((d) => key(d) === key(p))) {
-        problems.push(fail(`does not depend on the hub-side peering ${p.address}; it may be created first and fail.`));
-      }
+    const transit = reverse.flatMap((q) => settersOf(ctx, q, 'allowGatewayTransit'));
+    if (transit.length === 0) {
+      return [fail(`the reverse peering ${reverse.map((q) => q.address).join(', ')} never gets allow_gateway_transit = true.`)];
     }
-    return problems;
+    const closure = new Set(dependencyClosure(r, ctx).map(key));
+    if (!transit.some((t) => closure.has(key(t)))) {
+      return [fail(`does not depend on ${transit.map((t) => t.address).join(' or ')}, which enables gateway transit; it may run first and fail.`)];
+    }
+    return [];
   },
 };
 
@@ -246,7 +292,7 @@ export const resolverInGatewayVnet: Rule = {
       return (
         vnetKey(pctx, p.config['virtual_network_name']) === key(vnet) &&
         gatewayVnets.includes(vnetKey(pctx, p.config['remote_virtual_network_id']) ?? '') &&
-        useRemoteGateways(p, pctx) === true
+        settersOf(ctx, p, 'useRemoteGateways').length > 0
       );
     });
     return peered ? [] : [fail(`VNet ${vnet.address} is neither the gateway VNet nor peered to it with use_remote_gateways.`)];

@@ -1,0 +1,106 @@
+/**
+ * A compliant three-stack environment in the shape cdktf synthesizes it (cross-stack references through
+ * `data.terraform_remote_state` and `cross-stack-output-*` outputs), mirroring this repo's design: peerings in
+ * `dev-network`, gateway and transit switch-on (azapi updates) in `dev-vpn`, zones and endpoints in `dev-services`.
+ */
+import type { StackJson } from '../../policy/resolve';
+
+const remote = (output: string): string => `\${data.terraform_remote_state.cross-stack-reference-input-dev-network.outputs.cross-stack-output-${output}}`;
+const PEERING_API = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01';
+
+export type Env = Record<'dev-network' | 'dev-vpn' | 'dev-services', { resource: Record<string, Record<string, Record<string, any>>>; output?: any; data?: any }>;
+
+export function hybridEnvironment(): Env {
+  return {
+    'dev-network': {
+      resource: {
+        azurerm_virtual_network: {
+          hub: { name: 'vnet-hub', address_space: ['10.0.0.0/22'] },
+          spoke: { name: 'vnet-spoke', address_space: ['10.1.0.0/22'] },
+        },
+        azurerm_subnet: {
+          gw: { name: 'GatewaySubnet', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.0.0/27'] },
+          inbound: { name: 'snet-dns-inbound', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.1.0/28'] },
+          pe: { name: 'snet-pe', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.2.0/24'] },
+        },
+        azurerm_network_security_group: { pe: { name: 'nsg-pe' } },
+        azurerm_subnet_network_security_group_association: {
+          pe: { subnet_id: '${azurerm_subnet.pe.id}', network_security_group_id: '${azurerm_network_security_group.pe.id}' },
+        },
+        azurerm_virtual_network_peering: {
+          hub_to_spoke: {
+            name: 'peer-hub-to-spoke',
+            virtual_network_name: '${azurerm_virtual_network.hub.name}',
+            remote_virtual_network_id: '${azurerm_virtual_network.spoke.id}',
+            allow_gateway_transit: false,
+            use_remote_gateways: false,
+            lifecycle: { ignore_changes: ['allow_gateway_transit', 'use_remote_gateways'] },
+          },
+          spoke_to_hub: {
+            name: 'peer-spoke-to-hub',
+            virtual_network_name: '${azurerm_virtual_network.spoke.name}',
+            remote_virtual_network_id: '${azurerm_virtual_network.hub.id}',
+            allow_gateway_transit: false,
+            use_remote_gateways: false,
+            lifecycle: { ignore_changes: ['allow_gateway_transit', 'use_remote_gateways'] },
+          },
+        },
+        azurerm_private_dns_resolver: { dns: { name: 'dnspr-hub', virtual_network_id: '${azurerm_virtual_network.hub.id}' } },
+        azurerm_private_dns_resolver_inbound_endpoint: {
+          inbound: {
+            name: 'in',
+            private_dns_resolver_id: '${azurerm_private_dns_resolver.dns.id}',
+            ip_configurations: [{ subnet_id: '${azurerm_subnet.inbound.id}', private_ip_allocation_method: 'Static', private_ip_address: '10.0.1.4' }],
+          },
+        },
+      },
+      output: {
+        'cross-stack-output-hub_id': { value: '${azurerm_virtual_network.hub.id}' },
+        'cross-stack-output-gw_subnet_id': { value: '${azurerm_subnet.gw.id}' },
+        'cross-stack-output-h2s_id': { value: '${azurerm_virtual_network_peering.hub_to_spoke.id}' },
+        'cross-stack-output-s2h_id': { value: '${azurerm_virtual_network_peering.spoke_to_hub.id}' },
+      },
+    },
+    'dev-vpn': {
+      data: { terraform_remote_state: { 'cross-stack-reference-input-dev-network': { backend: 'local', config: { path: 'terraform.dev-network.tfstate' } } } },
+      resource: {
+        azurerm_virtual_network_gateway: {
+          gw: { name: 'vgw-hub', type: 'Vpn', sku: 'VpnGw1AZ', ip_configuration: [{ name: 'ip0', subnet_id: remote('gw_subnet_id'), public_ip_address_id: '${azurerm_public_ip.gw.id}' }] },
+        },
+        azapi_update_resource: {
+          hub_transit: {
+            type: PEERING_API,
+            resource_id: remote('h2s_id'),
+            body: { properties: { allowGatewayTransit: true, allowForwardedTraffic: true } },
+            depends_on: ['azurerm_virtual_network_gateway.gw'],
+          },
+          spoke_remote_gateways: {
+            type: PEERING_API,
+            resource_id: remote('s2h_id'),
+            body: { properties: { useRemoteGateways: true, allowForwardedTraffic: true } },
+            depends_on: ['azurerm_virtual_network_gateway.gw', 'azapi_update_resource.hub_transit'],
+          },
+        },
+      },
+    },
+    'dev-services': {
+      data: { terraform_remote_state: { 'cross-stack-reference-input-dev-network': { backend: 'local', config: { path: 'terraform.dev-network.tfstate' } } } },
+      resource: {
+        azurerm_private_dns_zone: { blob: { name: 'privatelink.blob.core.windows.net' } },
+        azurerm_private_dns_zone_virtual_network_link: {
+          blob_hub: { name: 'link-hub', private_dns_zone_name: '${azurerm_private_dns_zone.blob.name}', virtual_network_id: remote('hub_id') },
+        },
+        azurerm_private_endpoint: {
+          blob: {
+            name: 'pe-blob',
+            subnet_id: '${azurerm_subnet.pe.id}',
+            private_service_connection: { name: 'blob', is_manual_connection: false, subresource_names: ['blob'] },
+            private_dns_zone_group: { name: 'default', private_dns_zone_ids: ['${azurerm_private_dns_zone.blob.id}'] },
+          },
+        },
+      },
+    },
+  };
+}
+
+export const asStacks = (env: Env): Record<string, StackJson> => env as unknown as Record<string, StackJson>;
