@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+// Validates multi-document Kubernetes YAML (helm template output, gitops manifests) offline.
+//
+// 1. Schema: each document against its kubernetes-models class (core/apps/batch/...; ServiceMonitor and
+//    friends from @kubernetes-models/prometheus-operator; Application/AppProject from @kubernetes-models/argo-cd).
+// 2. Unknown fields: those models' JSON schemas ignore fields they do not know, so a typo such as
+//    `livenessprobe` or `spec.replica` passes them. We walk every document against the same models' TypeScript
+//    declarations (the TypeScript checker resolves each nested type) and report any field that is not declared,
+//    at any depth. Maps (labels, annotations, data, free-form CRD fields) are left alone.
+// 3. Stream checks: apiVersion/kind/metadata.name present, no duplicate kind/namespace/name.
+//
+// Usage: node scripts/validate-manifests.mjs [--json] [--allow-unknown-kinds] [--no-unknown-fields] [file|- ...]
+//   With no file (or "-"), reads stdin. Prints one line per problem: "<source> <Kind>/<name> <path>: <message>".
+//   Exit 0 when valid, 1 when problems were found, 2 on bad usage or unreadable input.
+// Also importable: `validateManifests(text, options)` returns { documents, problems, warnings }.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { parseAllDocuments } from 'yaml';
+
+/** Model packages, searched in order; each lays out `<apiVersion>/<Kind>.js` with a `.d.ts` beside it. */
+const MODEL_PACKAGES = ['kubernetes-models', '@kubernetes-models/prometheus-operator', '@kubernetes-models/argo-cd'];
+
+/** Finds the model module for apiVersion/kind: { js, dts } file paths, or undefined. */
+function findModel(apiVersion, kind) {
+  if (!/^[a-z0-9.-]+(\/[a-z0-9]+)?$/.test(apiVersion) || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) return undefined;
+  for (const pkg of MODEL_PACKAGES) {
+    let js;
+    try {
+      js = fileURLToPath(import.meta.resolve(`${pkg}/${apiVersion}/${kind}`));
+    } catch {
+      continue;
+    }
+    const dts = js.replace(/\.js$/, '.d.ts');
+    if (existsSync(js) && existsSync(dts)) return { js, dts };
+  }
+  return undefined;
+}
+
+/** "/spec/template/0/x" (ajv instancePath) -> ".spec.template[0].x" */
+function pointerToPath(pointer) {
+  if (!pointer) return '(root)';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? `[${s}]` : `.${s}`))
+    .join('');
+}
+
+function describeAjvError(e) {
+  let msg = e.message ?? e.keyword;
+  if (e.keyword === 'enum' && e.params?.allowedValues) msg += ` (allowed: ${e.params.allowedValues.join(', ')})`;
+  if (e.keyword === 'required' && e.params?.missingProperty) return { path: pointerToPath(`${e.instancePath}/${e.params.missingProperty}`), message: 'required field is missing' };
+  return { path: pointerToPath(e.instancePath), message: msg };
+}
+
+/** Builds one TypeScript program over the declarations of all models in use; walks documents against them. */
+class FieldChecker {
+  constructor(dtsFiles) {
+    this.program = ts.createProgram(dtsFiles, {
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      target: ts.ScriptTarget.ES2022,
+      lib: ['lib.es2022.d.ts'],
+      types: [],
+      noEmit: true,
+      skipLibCheck: true,
+    });
+    this.checker = this.program.getTypeChecker();
+  }
+
+  /** The exported `I<Kind>` interface of a model declaration file. */
+  rootType(dts, kind) {
+    const sf = this.program.getSourceFile(dts);
+    const moduleSymbol = sf && this.checker.getSymbolAtLocation(sf);
+    const sym = moduleSymbol && this.checker.getExportsOfModule(moduleSymbol).find((s) => s.name === `I${kind}`);
+    return sym && this.checker.getDeclaredTypeOfSymbol(sym);
+  }
+
+  unknownFields(value, type) {
+    const found = [];
+    this.walk(value, type, '', found);
+    return found;
+  }
+
+  walk(value, type, path, found) {
+    if (value === null || typeof value !== 'object') return;
+    const c = this.checker;
+    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return;
+    const members = (type.isUnion() ? type.types : [type]).filter((m) => !(m.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
+    if (Array.isArray(value)) {
+      const arrayType = members.find((m) => c.isArrayType(m));
+      if (!arrayType) return;
+      const element = c.getTypeArguments(arrayType)[0];
+      value.forEach((item, i) => this.walk(item, element, `${path}[${i}]`, found));
+      return;
+    }
+    const objects = members.filter((m) => m.flags & ts.TypeFlags.Object && !c.isArrayType(m));
+    // A shape with no declared field and no index signature is free-form (RawExtension, CRD fields marked
+    // x-kubernetes-preserve-unknown-fields, Helm valuesObject): anything goes below it.
+    const freeForm = (t) => c.getPropertiesOfType(t).length === 0 && !c.getIndexInfoOfType(t, ts.IndexKind.String);
+    if (objects.length === 0 || objects.some(freeForm)) return;
+    // Several object shapes (rare in these models): accept a field any of them declares, do not descend.
+    for (const [key, child] of Object.entries(value)) {
+      const shapes = objects.map((t) => ({ prop: c.getPropertyOfType(t, key), index: c.getIndexInfoOfType(t, ts.IndexKind.String) }));
+      const hit = shapes.find((s) => s.prop || s.index);
+      if (!hit) {
+        found.push({ path: `${path}.${key}`, message: 'unknown field (not in the API schema: a typo, or a field of another kind or version?)' });
+      } else if (objects.length === 1) {
+        this.walk(child, hit.prop ? c.getTypeOfSymbol(hit.prop) : hit.index.type, `${path}.${key}`, found);
+      }
+    }
+  }
+}
+
+/** Splits YAML text into documents: { index, source (helm "# Source:" comment), value, errors }. */
+function parseDocuments(text, origin) {
+  const docs = [];
+  parseAllDocuments(text).forEach((doc, i) => {
+    // helm template prefixes each document with "# Source: <chart>/templates/<file>".
+    const comments = [doc.commentBefore, doc.contents?.commentBefore, doc.contents?.items?.[0]?.key?.commentBefore];
+    const source = /Source: (\S+)/.exec(comments.filter(Boolean).join('\n'))?.[1];
+    const where = `${origin}#${i + 1}${source ? ` (${source})` : ''}`;
+    if (doc.errors.length > 0) {
+      docs.push({ where, errors: doc.errors.map((e) => e.message) });
+      return;
+    }
+    const value = doc.toJS();
+    if (value === null || value === undefined) return; // empty document ("---" with only comments)
+    docs.push({ where, value });
+  });
+  return docs;
+}
+
+/**
+ * Validates YAML text (one or many documents).
+ * @param {string | {text: string, origin: string}[]} input text, or several texts with their origin (file name)
+ * @param {{allowUnknownKinds?: boolean, unknownFields?: boolean}} [options]
+ */
+export async function validateManifests(input, options = {}) {
+  const { allowUnknownKinds = false, unknownFields = true } = options;
+  const inputs = typeof input === 'string' ? [{ text: input, origin: 'stdin' }] : input;
+  const problems = [];
+  const warnings = [];
+  const docs = inputs.flatMap(({ text, origin }) => parseDocuments(text, origin));
+
+  const typed = [];
+  const seen = new Map();
+  for (const [order, d] of docs.entries()) {
+    const report = (path, message, list = problems) => list.push({ order, where: d.where, kind: d.value?.kind ?? '?', name: d.value?.metadata?.name ?? '?', path, message });
+    if (d.errors) {
+      d.errors.forEach((e) => report('(document)', `YAML: ${e}`));
+      continue;
+    }
+    const v = d.value;
+    if (typeof v !== 'object' || Array.isArray(v)) {
+      report('(root)', 'a manifest must be a mapping');
+      continue;
+    }
+    if (typeof v.apiVersion !== 'string' || typeof v.kind !== 'string') {
+      report('(root)', 'apiVersion and kind are required strings');
+      continue;
+    }
+    if (!v.metadata?.name && !v.metadata?.generateName) report('.metadata.name', 'required field is missing');
+    const group = v.apiVersion.includes('/') ? v.apiVersion.split('/')[0] : '';
+    const key = `${group}/${v.kind}/${v.metadata?.namespace ?? ''}/${v.metadata?.name}`;
+    if (v.metadata?.name && seen.has(key)) report('.metadata.name', `duplicate of ${seen.get(key)}`);
+    else seen.set(key, d.where);
+
+    const model = findModel(v.apiVersion, v.kind);
+    if (!model) {
+      report('(root)', `no schema for ${v.apiVersion} ${v.kind} (unknown kind or API version)`, allowUnknownKinds ? warnings : problems);
+      continue;
+    }
+    const mod = await import(model.js);
+    const Model = mod[v.kind];
+    try {
+      new Model(v).validate();
+    } catch (err) {
+      const errors = Array.isArray(err.errors) ? err.errors : [{ instancePath: '', message: err.message }];
+      for (const e of errors) {
+        const { path, message } = describeAjvError(e);
+        report(path, message);
+      }
+    }
+    typed.push({ d, model, report });
+  }
+
+  if (unknownFields && typed.length > 0) {
+    const checker = new FieldChecker([...new Set(typed.map((t) => t.model.dts))]);
+    for (const { d, model, report } of typed) {
+      const root = checker.rootType(model.dts, d.value.kind);
+      if (!root) {
+        report('(root)', `cannot load the declaration of ${d.value.kind} for the unknown-field check`, warnings);
+        continue;
+      }
+      for (const f of checker.unknownFields(d.value, root)) report(f.path, f.message);
+    }
+  }
+  // Findings in document order (schema and unknown-field findings of one document together), without the sort key.
+  const ordered = (list) => list.sort((a, b) => a.order - b.order).map(({ order, ...f }) => f);
+  return { documents: docs.length, problems: ordered(problems), warnings: ordered(warnings) };
+}
+
+export function formatFinding(f) {
+  return `${f.where} ${f.kind}/${f.name} ${f.path}: ${f.message}`;
+}
+
+async function main(argv) {
+  const flags = new Set(argv.filter((a) => a.startsWith('--')));
+  const known = new Set(['--json', '--allow-unknown-kinds', '--no-unknown-fields', '--help']);
+  const bad = [...flags].filter((f) => !known.has(f));
+  if (bad.length > 0 || flags.has('--help')) {
+    process.stderr.write(`${bad.length ? `unknown option(s): ${bad.join(' ')}\n` : ''}usage: validate-manifests.mjs [--json] [--allow-unknown-kinds] [--no-unknown-fields] [file|- ...]\n`);
+    return bad.length ? 2 : 0;
+  }
+  const files = argv.filter((a) => !a.startsWith('--') || a === '-');
+  const inputs = [];
+  for (const f of files.length ? files : ['-']) {
+    try {
+      inputs.push({ text: readFileSync(f === '-' ? 0 : f, 'utf8'), origin: f === '-' ? 'stdin' : f });
+    } catch (err) {
+      process.stderr.write(`validate-manifests: cannot read ${f}: ${err.message}\n`);
+      return 2;
+    }
+  }
+  const result = await validateManifests(inputs, { allowUnknownKinds: flags.has('--allow-unknown-kinds'), unknownFields: !flags.has('--no-unknown-fields') });
+  if (flags.has('--json')) {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } else {
+    for (const w of result.warnings) process.stdout.write(`warning: ${formatFinding(w)}\n`);
+    for (const p of result.problems) process.stdout.write(`${formatFinding(p)}\n`);
+    process.stdout.write(`${result.documents} document(s), ${result.problems.length} problem(s), ${result.warnings.length} warning(s)\n`);
+  }
+  return result.problems.length > 0 ? 1 : 0;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`validate-manifests: ${err.stack ?? err}\n`);
+      process.exit(2);
+    },
+  );
+}
