@@ -10,11 +10,11 @@ import { addressPlan, stackSummary } from './summary';
  * cdktf.out/ (the layout `cdktf synth` writes), run the post-synth passes, and print a readable summary.
  * Exit code 1 on invalid configuration (nothing written) or on error-level policy findings.
  */
-export function synthesize(outdir = 'cdktf.out', names?: string[]): number {
+export function synthesize(outdir = 'cdktf.out', names?: string[], configDir?: string): number {
   const started = Date.now();
   let environments;
   try {
-    environments = loadEnvironments(names);
+    environments = loadEnvironments(names, configDir);
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message);
