@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App } from 'cdktf';
 import { ConfigError, formatProblem, loadEnvironments } from '../config';
 import { buildApp } from '../stacks/app';
+import { checkSynthOutput } from '../policy';
 import { addressPlan, stackSummary } from './summary';
 
 /**
@@ -32,6 +33,8 @@ export function synthesize(outdir = 'cdktf.out', names?: string[], configDir?: s
 
   let exitCode = 0;
   // Post-synth passes (policy pack, on-premises handoff) are registered below.
+  // Policy pack: findings table, cdktf.out/policy-report.json; any unsuppressed error-level finding fails synth.
+  if (!checkSynthOutput(outdir)) exitCode = 1;
 
   console.log(`\nSynthesized ${fs.readdirSync(path.join(outdir, 'stacks')).length} stacks for ${environments.length} environment(s) in ${synthSeconds.toFixed(1)} s -> ${outdir}/stacks/<stack>/cdk.tf.json\n`);
   console.log(stackSummary(outdir));
