@@ -132,3 +132,29 @@ describe('every environment', () => {
     }
   });
 });
+
+describe('state backend', () => {
+  test('an environment naming a state account gets an azurerm backend, one key per stack, Azure AD auth, no secrets', () => {
+    const { App, Testing } = require('cdktf');
+    const { parseEnvironment } = require('../../config');
+    const { buildApp } = require('../../stacks/app');
+    const { rawEnvironment } = require('../helpers/env');
+    const raw = rawEnvironment('dev');
+    raw.stateBackend = { resourceGroupName: 'rg-tfstate', storageAccountName: 'sthybtfstate01' };
+    const { config } = parseEnvironment(raw, 'dev');
+    const app: typeof App = Testing.app();
+    buildApp(app, [{ file: 'dev.yaml', config, warnings: [] }]);
+    const ids = app.node.children.map((c: any) => c.node.id);
+    expect(ids.length).toBeGreaterThanOrEqual(2);
+    for (const child of app.node.children) {
+      const backend = JSON.parse(Testing.synth(child)).terraform.backend.azurerm;
+      expect(backend).toEqual({
+        resource_group_name: 'rg-tfstate',
+        storage_account_name: 'sthybtfstate01',
+        container_name: 'tfstate',
+        key: `${child.node.id}.tfstate`,
+        use_azuread_auth: true,
+      });
+    }
+  });
+});
