@@ -13,6 +13,12 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP_DIR = join(__dirname, '..');
 const ARTIFACTS = join(APP_DIR, '..', 'test-artifacts');
 const WAIT_MS = 20_000;
+// The chart's bar colours (EngineerLoadChart.vue: under 80 %, 80-100 %, over capacity).
+const BAR_COLORS: [number, number, number][] = [
+  [0x2f, 0x6f, 0xb0],
+  [0xc9, 0x8a, 0x00],
+  [0xc2, 0x3a, 0x2b],
+];
 
 let server: Server | undefined;
 let browser: BrowserContext | undefined;
@@ -35,6 +41,8 @@ beforeAll(async () => {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
     // A common laptop screen.
     viewport: { width: 1366, height: 768 },
+    // The chart then draws without animation, so the screenshot shows final bars, not a transition.
+    reducedMotion: 'reduce',
     timeout: WAIT_MS,
   });
   page = browser.pages()[0] ?? (await browser.newPage());
@@ -53,6 +61,7 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   page.on('pageerror', (e) => consoleErrors.push(e.message));
 
   await page.goto(baseUrl);
+  expect(await page.evaluate(() => document.visibilityState)).toBe('visible');
 
   // The case table lists cases with an id, a status and (for assigned ones) an engineer.
   const rows = page.getByTestId('case-row');
@@ -76,17 +85,21 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   const engineerRows = await page.getByTestId('engineer-table').locator('tbody tr').count();
   expect(engineerRows).toBeGreaterThan(0);
   await page.waitForFunction(
-    () => {
+    (colors) => {
       const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="engineer-chart"]');
       const ctx = canvas?.getContext('2d');
-      if (!canvas || !ctx || canvas.width === 0) return false;
+      // Sized to its box (it grows with the number of engineers) and painted.
+      if (!canvas || !ctx || canvas.width === 0 || canvas.getBoundingClientRect().height !== canvas.parentElement!.getBoundingClientRect().height) return false;
       const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
-      let bar = 0;
-      // The "under 80 %" bar colour #2f6fb0 (other colours mark busier engineers).
-      for (let i = 0; i < data.length; i += 4) if (data[i + 3]! > 200 && Math.abs(data[i]! - 0x2f) < 8 && Math.abs(data[i + 1]! - 0x6f) < 8 && Math.abs(data[i + 2]! - 0xb0) < 8) bar++;
-      return bar > 500;
+      let painted = 0;
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i + 3]! < 250) continue;
+        if (colors.some(([r, g, b]) => Math.abs(data[i]! - r) < 6 && Math.abs(data[i + 1]! - g) < 6 && Math.abs(data[i + 2]! - b) < 6)) painted++;
+      }
+      // A few hundred pixels = at least one real bar, not an anti-aliased edge.
+      return painted > 400;
     },
-    undefined,
+    BAR_COLORS,
     { timeout: WAIT_MS },
   );
   const label = await chart.getAttribute('aria-label');
