@@ -1,0 +1,130 @@
+// Read models for the API, straight SQL over the tables the cycle writes.
+import type { Db } from '../db';
+
+export const SORT_FIELDS = {
+  createdAt: 'c.created_at', slaDeadline: 'c.sla_deadline', severity: 'c.severity', product: 'c.product',
+  status: 'c.status', engineerId: 'c.engineer_id', assignedAt: 'c.assigned_at',
+} as const;
+export type SortField = keyof typeof SORT_FIELDS;
+
+export interface CaseQuery {
+  engineer?: string; product?: string; severity?: string; status?: string; since?: Date;
+  limit: number; offset: number; sort: SortField; dir: 'asc' | 'desc';
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+interface CaseRow {
+  id: string; product: string; severity: string; customer: string; created_at: Date; sla_deadline: Date; status: string;
+  engineer_id: string | null; engineer_name: string | null; assigned_at: Date | null; ladder_step: number | null; at_risk: boolean;
+}
+
+const CASE_COLUMNS = `c.id, c.product, c.severity, c.customer, c.created_at, c.sla_deadline, c.status, c.engineer_id,
+  e.name AS engineer_name, c.assigned_at, c.ladder_step,
+  (c.status IN ('unassigned', 'flagged') AND c.sla_deadline <= $1::timestamptz + make_interval(mins => $2::int)) AS at_risk`;
+
+function caseView(r: CaseRow) {
+  return {
+    id: r.id, product: r.product, severity: r.severity, customer: r.customer, createdAt: iso(r.created_at)!, slaDeadline: iso(r.sla_deadline)!,
+    status: r.status, engineerId: r.engineer_id, engineerName: r.engineer_name, assignedAt: iso(r.assigned_at), ladderStep: r.ladder_step, atRisk: r.at_risk,
+  };
+}
+
+export async function listCases(db: Db, q: CaseQuery, now: Date, atRiskMinutes: number) {
+  const where: string[] = [];
+  const params: unknown[] = [now, Math.round(atRiskMinutes)];
+  const add = (sql: string, v: unknown) => {
+    params.push(v);
+    where.push(sql.replace('?', `$${params.length}`));
+  };
+  if (q.engineer) add('c.engineer_id = ?', q.engineer);
+  if (q.product) add('c.product = ?', q.product);
+  if (q.severity) add('c.severity = ?', q.severity);
+  if (q.status) add('c.status = ?', q.status);
+  if (q.since) add('c.created_at >= ?', q.since);
+  const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases c ${whereSql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) - 2}`)}`, params.slice(2));
+  const rows = await db.query<CaseRow>(
+    `SELECT ${CASE_COLUMNS} FROM cases c LEFT JOIN engineers e ON e.id = c.engineer_id ${whereSql}
+      ORDER BY ${SORT_FIELDS[q.sort]} ${q.dir === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, c.id ASC
+      LIMIT ${q.limit} OFFSET ${q.offset}`,
+    params,
+  );
+  return { items: rows.rows.map(caseView), total: total.rows[0].n, limit: q.limit, offset: q.offset };
+}
+
+export async function getCase(db: Db, id: string, now: Date, atRiskMinutes: number) {
+  const r = await db.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c LEFT JOIN engineers e ON e.id = c.engineer_id WHERE c.id = $3`, [now, Math.round(atRiskMinutes), id]);
+  if (r.rows.length === 0) return null;
+  const d = await db.query<{ id: number; at: Date; policy_version: string; ladder_step: number; outcome: string; chosen_engineer_id: string | null; candidates: unknown }>(
+    `SELECT id, at, policy_version, ladder_step, outcome, chosen_engineer_id, candidates FROM decisions WHERE case_id = $1 ORDER BY id`,
+    [id],
+  );
+  return {
+    ...caseView(r.rows[0]),
+    decisions: d.rows.map((x) => ({
+      id: x.id, at: iso(x.at)!, policyVersion: x.policy_version, ladderStep: x.ladder_step, outcome: x.outcome,
+      chosenEngineerId: x.chosen_engineer_id, candidates: typeof x.candidates === 'string' ? JSON.parse(x.candidates) : x.candidates,
+    })),
+  };
+}
+
+export async function listEngineers(db: Db) {
+  const r = await db.query<{ id: string; name: string; email: string; capacity: number; readiness: Record<string, number>; shift: unknown; out_of_office: boolean }>(
+    `SELECT id, name, email, capacity, readiness, shift, out_of_office FROM engineers WHERE active ORDER BY name, id`,
+  );
+  return r.rows.map((e) => ({ id: e.id, name: e.name, email: e.email, capacity: e.capacity, readiness: e.readiness, shift: e.shift, outOfOffice: e.out_of_office }));
+}
+
+/** Jain's fairness index (sum x)^2 / (n * sum x^2): 1 = perfectly even, 1/n = one takes all. Empty or all-zero = 1. */
+export function jainIndex(xs: readonly number[]): number {
+  const s = xs.reduce((a, b) => a + b, 0);
+  const s2 = xs.reduce((a, b) => a + b * b, 0);
+  return s2 === 0 ? 1 : (s * s) / (xs.length * s2);
+}
+
+export async function stats(db: Db, now: Date, atRiskMinutes: number) {
+  const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+  const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
+  const engineers = await db.query<{ id: string; name: string; capacity: number; open: number; load: number; today: number; week: number }>(
+    `SELECT e.id, e.name, e.capacity,
+            (SELECT count(*)::int FROM cases c WHERE c.engineer_id = e.id AND c.status = 'assigned') AS open,
+            (SELECT coalesce(sum(c.weight), 0)::float8 FROM cases c WHERE c.engineer_id = e.id AND c.status = 'assigned') AS load,
+            (SELECT count(*)::int FROM assignments a WHERE a.engineer_id = e.id AND a.assigned_at >= $1) AS today,
+            (SELECT count(*)::int FROM assignments a WHERE a.engineer_id = e.id AND a.assigned_at >= $2) AS week
+       FROM engineers e WHERE e.active ORDER BY e.name, e.id`,
+    [dayStart, weekAgo],
+  );
+  const products = await db.query<{ product: string; open: number; unassigned: number }>(
+    `SELECT product, count(*) FILTER (WHERE status <> 'resolved')::int AS open,
+            count(*) FILTER (WHERE status IN ('unassigned', 'flagged'))::int AS unassigned
+       FROM cases GROUP BY product ORDER BY product`,
+  );
+  const totals = await db.query<{ waiting: number; at_risk: number; flagged: number; breached: number; decided: number }>(
+    `SELECT count(*) FILTER (WHERE status IN ('unassigned', 'flagged'))::int AS waiting,
+            count(*) FILTER (WHERE status IN ('unassigned', 'flagged') AND sla_deadline <= $1::timestamptz + make_interval(mins => $2::int))::int AS at_risk,
+            count(*) FILTER (WHERE status = 'flagged')::int AS flagged,
+            count(*) FILTER (WHERE created_at >= $3 AND (assigned_at > sla_deadline OR (assigned_at IS NULL AND status <> 'resolved' AND sla_deadline < $1)))::int AS breached,
+            count(*) FILTER (WHERE created_at >= $3 AND (assigned_at IS NOT NULL OR sla_deadline < $1))::int AS decided
+       FROM cases`,
+    [now, Math.round(atRiskMinutes), weekAgo],
+  );
+  const last = await db.query<{ started_at: Date; finished_at: Date | null; outcome: 'ok' | 'failed' | 'running'; assigned: number; error: string | null }>(
+    `SELECT started_at, finished_at, outcome, assigned, error FROM cycles ORDER BY id DESC LIMIT 1`,
+  );
+  const t = totals.rows[0];
+  const eng = engineers.rows.map((e) => ({ id: e.id, name: e.name, open: e.open, load: Number(e.load), capacity: e.capacity, assignedToday: e.today, assignedWeek: e.week }));
+  const lc = last.rows[0];
+  return {
+    generatedAt: now.toISOString(),
+    engineers: eng,
+    products: products.rows,
+    unassigned: t.waiting,
+    atRisk: t.at_risk,
+    queueDepth: t.waiting,
+    flagged: t.flagged,
+    slaBreachRate: t.decided === 0 ? 0 : t.breached / t.decided,
+    jainIndex: jainIndex(eng.map((e) => e.load / e.capacity)),
+    lastCycle: lc ? { startedAt: iso(lc.started_at)!, finishedAt: iso(lc.finished_at), outcome: lc.outcome, assigned: lc.assigned, error: lc.error } : null,
+  };
+}

@@ -1,0 +1,96 @@
+// JSON schemas of the HTTP API: they validate requests, serialize responses and generate the OpenAPI document.
+const ts = { type: 'string', format: 'date-time' } as const;
+const nullable = (t: string) => ({ type: [t, 'null'] }) as const;
+
+export const errorSchema = {
+  $id: 'Error', type: 'object', required: ['error', 'message'],
+  properties: { error: { type: 'string' }, message: { type: 'string' } },
+} as const;
+
+const caseProps = {
+  id: { type: 'string' }, product: { type: 'string' }, severity: { type: 'string', enum: ['A', 'B', 'C'] }, customer: { type: 'string' },
+  createdAt: ts, slaDeadline: ts, status: { type: 'string', enum: ['unassigned', 'assigned', 'flagged', 'resolved'] },
+  engineerId: nullable('string'), engineerName: nullable('string'), assignedAt: { type: ['string', 'null'], format: 'date-time' },
+  ladderStep: { ...nullable('integer'), description: '0 = strict match; 1 = one readiness level relaxed' },
+  atRisk: { type: 'boolean', description: 'waiting for an engineer and within atRiskMinutes of (or past) its SLA deadline' },
+} as const;
+
+export const caseViewSchema = { $id: 'CaseView', type: 'object', required: Object.keys(caseProps), properties: caseProps } as const;
+
+export const candidateSchema = {
+  $id: 'Candidate', type: 'object', required: ['engineerId', 'engineerName', 'eligible', 'excludedReasons', 'score'],
+  properties: {
+    engineerId: { type: 'string' }, engineerName: { type: 'string' }, eligible: { type: 'boolean' },
+    excludedReasons: { type: 'array', items: { type: 'string' } },
+    score: { ...nullable('number'), description: 'lower is better: 0..1 load/capacity after the case if on shift now, 1..2 if starting later' },
+  },
+} as const;
+
+export const decisionSchema = {
+  $id: 'Decision', type: 'object', required: ['id', 'at', 'policyVersion', 'ladderStep', 'outcome', 'chosenEngineerId', 'candidates'],
+  properties: {
+    id: { type: 'integer' }, at: ts, policyVersion: { type: 'string' }, ladderStep: { type: 'integer' },
+    outcome: { type: 'string', enum: ['assigned', 'unassigned', 'flagged'] }, chosenEngineerId: nullable('string'),
+    candidates: { type: 'array', items: { $ref: 'Candidate#' } },
+  },
+} as const;
+
+export const caseDetailSchema = {
+  $id: 'CaseDetail', type: 'object', required: [...Object.keys(caseProps), 'decisions'],
+  properties: { ...caseProps, decisions: { type: 'array', items: { $ref: 'Decision#' } } },
+} as const;
+
+export const caseListQuery = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    engineer: { type: 'string', minLength: 1 }, product: { type: 'string', minLength: 1 },
+    severity: { type: 'string', enum: ['A', 'B', 'C'] }, status: { type: 'string', enum: ['unassigned', 'assigned', 'flagged', 'resolved'] },
+    since: { type: 'string', format: 'date-time' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 },
+    sort: { type: 'string', pattern: '^(createdAt|slaDeadline|severity|product|status|engineerId|assignedAt):(asc|desc)$', default: 'slaDeadline:asc' },
+  },
+} as const;
+
+export const caseListSchema = {
+  $id: 'CaseList', type: 'object', required: ['items', 'total', 'limit', 'offset'],
+  properties: { items: { type: 'array', items: { $ref: 'CaseView#' } }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+} as const;
+
+export const statsSchema = {
+  $id: 'Stats', type: 'object',
+  required: ['generatedAt', 'engineers', 'products', 'unassigned', 'atRisk', 'queueDepth', 'slaBreachRate', 'jainIndex', 'lastCycle'],
+  properties: {
+    generatedAt: ts,
+    engineers: {
+      type: 'array',
+      items: {
+        type: 'object', required: ['id', 'name', 'open', 'load', 'capacity', 'assignedToday', 'assignedWeek'],
+        properties: { id: { type: 'string' }, name: { type: 'string' }, open: { type: 'integer' }, load: { type: 'number', description: 'open weighted load' }, capacity: { type: 'number' }, assignedToday: { type: 'integer' }, assignedWeek: { type: 'integer' } },
+      },
+    },
+    products: { type: 'array', items: { type: 'object', required: ['product', 'open', 'unassigned'], properties: { product: { type: 'string' }, open: { type: 'integer' }, unassigned: { type: 'integer' } } } },
+    unassigned: { type: 'integer' }, atRisk: { type: 'integer' }, queueDepth: { type: 'integer' }, flagged: { type: 'integer' },
+    slaBreachRate: { type: 'number', description: 'share of cases created in the last 7 days assigned after, or still waiting past, their SLA deadline' },
+    jainIndex: { type: 'number', description: "Jain's fairness index over open load / capacity" },
+    lastCycle: {
+      type: ['object', 'null'], required: ['startedAt', 'finishedAt', 'outcome', 'assigned', 'error'],
+      properties: { startedAt: ts, finishedAt: { type: ['string', 'null'], format: 'date-time' }, outcome: { type: 'string', enum: ['ok', 'failed', 'running'] }, assigned: { type: 'integer' }, error: nullable('string') },
+    },
+  },
+} as const;
+
+export const engineerListSchema = {
+  $id: 'EngineerList', type: 'array',
+  items: {
+    type: 'object', required: ['id', 'name', 'email', 'capacity', 'readiness', 'shift', 'outOfOffice'],
+    properties: {
+      id: { type: 'string' }, name: { type: 'string' }, email: { type: 'string' }, capacity: { type: 'number' },
+      readiness: { type: 'object', additionalProperties: { type: 'integer', minimum: 0, maximum: 3 } },
+      shift: {
+        type: 'object', required: ['timezone', 'start', 'end', 'days'],
+        properties: { timezone: { type: 'string' }, start: { type: 'string' }, end: { type: 'string' }, days: { type: 'array', items: { type: 'string' } } },
+      },
+      outOfOffice: { type: 'boolean' },
+    },
+  },
+} as const;
