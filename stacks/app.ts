@@ -2,11 +2,13 @@ import { App } from 'cdktf';
 import type { LoadedEnvironment } from '../config';
 import { NetworkStack } from './network-stack';
 import { VpnStack } from './vpn-stack';
+import { ServicesStack } from './services-stack';
 
 /** The stacks of one environment, in dependency order. Later stacks are added as their work lands. */
 export interface EnvironmentStacks {
   readonly network: NetworkStack;
   readonly vpn: VpnStack;
+  readonly services: ServicesStack;
 }
 
 /**
@@ -18,7 +20,8 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
   for (const { config } of environments) {
     const network = new NetworkStack(app, { config });
     const vpn = new VpnStack(app, { config, network });
-    result[config.name] = { network, vpn };
+    const services = new ServicesStack(app, { config, network, vpnSharedKey: vpn.vpn.sharedKey.result });
+    result[config.name] = { network, vpn, services };
   }
   return result;
 }

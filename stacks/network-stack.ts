@@ -5,6 +5,9 @@ import { HubNetwork } from '../constructs/network/hub-network';
 import { NatEgress } from '../constructs/network/nat-egress';
 import { SpokeNetwork } from '../constructs/network/spoke-network';
 import { HubSpokePeering } from '../constructs/network/vnet-peering';
+import { dnsPlan, vnetDnsServers } from '../config/dns-plan';
+import { nsgAllows } from '../config/traffic-plan';
+import { PrivateNameResolution } from '../constructs/dns/private-name-resolution';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 
 /**
@@ -16,6 +19,8 @@ export class NetworkStack extends EnvironmentStack {
   readonly hub: HubNetwork;
   readonly spokes: Record<string, SpokeNetwork> = {};
   readonly peerings: Record<string, HubSpokePeering> = {};
+  /** Resolver, privatelink zones and their links, DNS/endpoint NSG allows (docs/dns.md). */
+  readonly dns: PrivateNameResolution;
 
   constructor(scope: Construct, props: EnvironmentStackProps) {
     super(scope, 'network', props);
@@ -36,7 +41,7 @@ export class NetworkStack extends EnvironmentStack {
     });
 
     for (const [name, spokeConfig] of Object.entries(config.network.spokes)) {
-      const spoke = new SpokeNetwork(this, `spoke-${name}`, { naming, spokeName: name, resourceGroupName: rg, location: config.location, spoke: spokeConfig, tags });
+      const spoke = new SpokeNetwork(this, `spoke-${name}`, { naming, spokeName: name, resourceGroupName: rg, location: config.location, spoke: spokeConfig, dnsServers: vnetDnsServers(config, name), tags });
       this.spokes[name] = spoke;
       if (spokeConfig.natSubnets.length > 0) {
         new NatEgress(this, `spoke-${name}-egress`, {
@@ -58,6 +63,11 @@ export class NetworkStack extends EnvironmentStack {
         spokeResourceGroupName: rg,
       });
     }
+
+    this.dns = new PrivateNameResolution(this, 'dns', {
+      baseName: naming.base, resourceGroupName: rg, location: config.location, plan: dnsPlan(config), nsgAllows: nsgAllows(config), vnets: { hub: this.hub, ...this.spokes }, tags,
+    });
+    new TerraformOutput(this, 'dns_resolver_inbound_ip', { value: this.dns.resolver.inboundIp, description: 'On-premises DNS forwards the privatelink public zones here (cdktf.out/handoff/<env>/).' });
 
     new TerraformOutput(this, 'hub_vnet_id', { value: this.hub.vnet.id, description: 'Hub VNet (VPN gateway, DNS resolver, private endpoints).' });
   }

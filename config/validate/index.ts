@@ -2,6 +2,8 @@ import type { ConfigProblem, ConfigValidator } from '../problems';
 import type { EnvironmentConfig } from '../schema';
 import { validateAddressPlan, validateGatewaySubnet, validateNatSubnets, validateResolverSubnets } from './address-plan';
 import { validateNames } from './naming';
+import { validateForwardingRuleset, validateOnPremisesDns, validateResolverPlacement, validateZoneLinks } from './dns';
+import { validatePostgres, validatePrivateEndpointSubnet, validateServiceNames, validateSiteRecovery } from './services';
 import { validateBgp, validateGateway, validateIpsecPolicy, validateOnPremises } from './vpn';
 
 /**
@@ -18,6 +20,8 @@ export const VALIDATORS: ReadonlyArray<ConfigValidator> = [
   validateIpsecPolicy,
   validateBgp,
   validateNames,
+  validateResolverPlacement, validateZoneLinks, validateForwardingRuleset, validateOnPremisesDns,
+  validateServiceNames, validateSiteRecovery, validatePostgres, validatePrivateEndpointSubnet,
 ];
 
 export function validateEnvironment(config: EnvironmentConfig): ConfigProblem[] {

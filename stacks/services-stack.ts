@@ -1,0 +1,134 @@
+import { TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
+import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
+import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { PrivateEndpointPlan, privateEndpoints } from '../config/dns-plan';
+import { serviceNames } from '../config/service-names';
+import { ReplicationCacheStorage } from '../constructs/services/cache-storage';
+import { PrivateContainerRegistry } from '../constructs/services/container-registry';
+import { PrivateKeyVault } from '../constructs/services/key-vault';
+import { PrivatePostgres } from '../constructs/services/postgres-server';
+import { ServicePrivateEndpoint } from '../constructs/services/private-endpoint';
+import { PrivateRecoveryVault } from '../constructs/services/recovery-vault';
+import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
+import type { NetworkStack } from './network-stack';
+
+export interface ServicesStackProps extends EnvironmentStackProps {
+  /** Provides the private endpoint subnet and the privatelink zones (linked to the resolver VNet there). */
+  readonly network: NetworkStack;
+  /** The VPN pre-shared key (from `<env>-vpn`), kept in Key Vault as `vpn-shared-key`. @default not stored */
+  readonly vpnSharedKey?: string;
+}
+
+/**
+ * `<env>-services`: the PaaS services the site uses, each reachable only through a private endpoint in the hub
+ * whose single DNS zone group points at the privatelink zone of `<env>-network`. Which services exist is
+ * configuration (`services:`); Key Vault always exists because it holds the generated secrets.
+ */
+export class ServicesStack extends EnvironmentStack {
+  readonly resourceGroup: ResourceGroup;
+  readonly keyVault: PrivateKeyVault;
+  readonly endpoints: Record<string, ServicePrivateEndpoint> = {};
+  readonly siteRecoveryVault?: PrivateRecoveryVault;
+  readonly cacheStorage?: ReplicationCacheStorage;
+  readonly backupVault?: PrivateRecoveryVault;
+  readonly postgres?: PrivatePostgres;
+  readonly registry?: PrivateContainerRegistry;
+
+  constructor(scope: Construct, props: ServicesStackProps) {
+    super(scope, 'services', props);
+    const { config, tags } = this;
+    const network = props.network;
+    const names = serviceNames(config);
+    const s = config.services;
+    const location = config.location;
+    new RandomProvider(this, 'random');
+    const client = new DataAzurermClientConfig(this, 'client');
+
+    this.resourceGroup = new ResourceGroup(this, 'resource-group', { name: names.resourceGroup, location, tags });
+    const rg = this.resourceGroup.name;
+    const plans = new Map(privateEndpoints(config).map((p) => [p.service, p]));
+    const endpoint = (plan: PrivateEndpointPlan | undefined, resourceId: string): ServicePrivateEndpoint => {
+      if (!plan) throw new Error(`${this.node.id}: no private endpoint planned for this service`);
+      const pe = new ServicePrivateEndpoint(this, `pe-${plan.service}`, {
+        name: names.privateEndpoint(plan.service.toLowerCase()),
+        resourceGroupName: rg,
+        location,
+        subnetId: network.hub.subnet('privateEndpoints').id,
+        resourceId,
+        subresource: plan.subresource,
+        privateDnsZoneIds: plan.zoneKeys.map((k) => network.dns.zones.zone(k).id),
+        staticIps: plan.staticIps,
+        tags,
+      });
+      this.endpoints[plan.service] = pe;
+      return pe;
+    };
+
+    this.keyVault = new PrivateKeyVault(this, 'key-vault', {
+      name: names.keyVault,
+      resourceGroupName: rg,
+      location,
+      tenantId: client.tenantId,
+      sku: s.keyVault.sku,
+      softDeleteRetentionDays: s.keyVault.softDeleteRetentionDays,
+      secretsOfficerPrincipalId: client.objectId,
+      tags,
+    });
+    const keyVaultEndpoint = endpoint(plans.get('keyVault'), this.keyVault.vault.id);
+    // Secrets are written over the private endpoint by the deployment identity: wait for both.
+    const secretDependsOn = [this.keyVault.secretsOfficer, keyVaultEndpoint.endpoint];
+
+    if (s.siteRecovery) {
+      const vault = new PrivateRecoveryVault(this, 'site-recovery-vault', { name: names.siteRecoveryVault, resourceGroupName: rg, location, storageModeType: s.siteRecovery.vaultStorage, tags });
+      this.siteRecoveryVault = vault;
+      endpoint(plans.get('siteRecovery'), vault.vault.id);
+      this.cacheStorage = new ReplicationCacheStorage(this, 'cache-storage', {
+        name: names.cacheStorage,
+        resourceGroupName: rg,
+        location,
+        replication: s.siteRecovery.cacheReplication,
+        vaultPrincipalId: vault.principalId,
+        tags,
+      });
+      endpoint(plans.get('cacheStorage'), this.cacheStorage.account.id);
+    }
+    if (s.backup) {
+      this.backupVault = new PrivateRecoveryVault(this, 'backup-vault', { name: names.backupVault, resourceGroupName: rg, location, tags });
+      endpoint(plans.get('backup'), this.backupVault.vault.id);
+    }
+    if (s.postgres) {
+      this.postgres = new PrivatePostgres(this, 'postgres', {
+        name: names.postgres,
+        resourceGroupName: rg,
+        location,
+        config: s.postgres,
+        keyVaultId: this.keyVault.vault.id,
+        secretDependsOn,
+        tags,
+      });
+      endpoint(plans.get('postgres'), this.postgres.server.id);
+      new TerraformOutput(this, 'postgres_fqdn', { value: this.postgres.server.fqdn, description: 'Resolves to the private endpoint from every linked VNet and, through the resolver, from on-premises.' });
+      new TerraformOutput(this, 'postgres_password_secret_id', { value: this.postgres.passwordSecret.versionlessId, description: 'Key Vault secret holding the generated administrator password.' });
+    }
+    if (s.registry) {
+      this.registry = new PrivateContainerRegistry(this, 'registry', { name: names.registry, resourceGroupName: rg, location, zoneRedundancy: s.registry.zoneRedundancy, tags });
+      endpoint(plans.get('registry'), this.registry.registry.id);
+      new TerraformOutput(this, 'registry_login_server', { value: this.registry.registry.loginServer });
+    }
+    if (props.vpnSharedKey !== undefined) {
+      new KeyVaultSecret(this, 'vpn-shared-key', {
+        name: 'vpn-shared-key',
+        keyVaultId: this.keyVault.vault.id,
+        value: props.vpnSharedKey,
+        contentType: `IPsec pre-shared key of connection to ${config.onPremises.name}`,
+        dependsOn: secretDependsOn,
+      });
+    }
+
+    new TerraformOutput(this, 'key_vault_id', { value: this.keyVault.vault.id });
+    new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vault.vaultUri });
+  }
+}
