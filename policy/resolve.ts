@@ -35,6 +35,20 @@ export function isInterpolated(value: unknown): value is string {
   return typeof value === 'string' && INTERPOLATION.test(value);
 }
 
+/**
+ * Every traversal inside the interpolations of a value (deeply), as bare references (`${type.name.attr}`), so
+ * they can be followed with StackContext.refTarget. Over-approximates inside function calls, which is harmless:
+ * names that are not resources do not resolve.
+ */
+export function referencesIn(value: unknown): string[] {
+  const refs: string[] = [];
+  const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
+  for (const m of text.matchAll(/\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g)) {
+    for (const ref of m[1]!.match(/(?:data\.)?[A-Za-z_][\w-]*\.[\w-]+(?:\.[\w-]+|\[\d+\])*/g) ?? []) refs.push(`\${${ref}}`);
+  }
+  return refs;
+}
+
 /** A nested block as a list: cdktf renders single blocks as objects and repeated blocks as arrays. */
 export function blocks(value: unknown): Record<string, unknown>[] {
   if (Array.isArray(value)) return value.filter(isObject);

@@ -1,6 +1,6 @@
 /** NIC, Linux VM and Linux scale set rules (checkov CKV_AZURE_119/118/149/178; secret scan of custom_data). */
 import type { StackContext } from '../resolve';
-import { blocks } from '../resolve';
+import { blocks, referencesIn } from '../resolve';
 import type { Problem, Rule, SynthResource } from '../types';
 import { fail, unknown } from './helpers';
 
@@ -100,7 +100,8 @@ export const vmSshKey: Rule = {
 };
 
 const PEM_PRIVATE_KEY = /-----BEGIN ((RSA|EC|DSA|OPENSSH|ENCRYPTED) )?PRIVATE KEY-----/;
-const PRIVATE_KEY_REFERENCE = /\$\{[^}]*\btls_private_key\.[\w-]+\.private_key_(pem|openssh|pem_pkcs8)\b/;
+const PRIVATE_KEY_ATTRIBUTES = new Set(['private_key_pem', 'private_key_openssh', 'private_key_pem_pkcs8']);
+const KEY_VAULT_SECRET_VALUE = /\bdata\.azurerm_key_vault_secret\.[\w-]+\.value\b/;
 const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
 
 /** Finds PEM private-key headers in text, in base64 runs inside it, and one level deeper (base64 of base64). */
@@ -130,8 +131,15 @@ function scanCustomData(r: SynthResource, ctx: StackContext): Problem[] {
         break;
       }
     }
-    const ref = PRIVATE_KEY_REFERENCE.exec(raw);
-    if (ref) problems.push(fail(`${key} interpolates ${ref[0].slice(2)}: the private key would travel in plain form in VM metadata.`));
+    // Interpolated secrets: private keys (followed across stacks) and Key Vault secret values.
+    for (const ref of referencesIn(raw)) {
+      const t = ctx.refTarget(ref);
+      if (t?.resource.type === 'tls_private_key' && PRIVATE_KEY_ATTRIBUTES.has(String(t.attribute[0]))) {
+        problems.push(fail(`${key} interpolates ${t.resource.address}.${String(t.attribute[0])}: the private key would travel in plain form in VM metadata.`));
+      }
+    }
+    const kv = KEY_VAULT_SECRET_VALUE.exec(raw);
+    if (kv) problems.push(fail(`${key} interpolates ${kv[0]}: the secret would travel in plain form in VM metadata.`));
   }
   return problems;
 }

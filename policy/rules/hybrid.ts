@@ -4,7 +4,7 @@
  * private DNS zone linked to the wrong VNet, the resolver IP drifting, peerings created before the gateway exists.
  */
 import type { StackContext } from '../resolve';
-import { blocks, environmentName } from '../resolve';
+import { blocks, environmentName, referencesIn } from '../resolve';
 import type { Problem, Rule, SynthResource } from '../types';
 import { fail, unknown, type Tri } from './helpers';
 
@@ -28,10 +28,7 @@ export function dependencyClosure(r: SynthResource, ctx: StackContext): SynthRes
     for (const dep of (current.config['depends_on'] as unknown[] | undefined) ?? []) {
       if (typeof dep === 'string') refs.push(dep.startsWith('${') ? dep : `\${${dep}}`);
     }
-    const json = JSON.stringify({ ...current.config, depends_on: undefined, '//': undefined });
-    for (const m of json.matchAll(/\$\{([^{}]*)\}/g)) {
-      for (const ref of m[1]!.match(/(?:data\.)?[A-Za-z_][\w-]*\.[\w-]+(?:\.[\w-]+)*/g) ?? []) refs.push(`\${${ref}}`);
-    }
+    refs.push(...referencesIn({ ...current.config, depends_on: undefined, '//': undefined }));
     for (const ref of refs) {
       const t = cctx.refTarget(ref);
       if (t && !seen.has(key(t.resource))) {

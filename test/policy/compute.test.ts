@@ -1,5 +1,5 @@
 import { findPrivateKeyMaterial, nicNoIpForwarding, nicNoPublicIp, vmNoSecretsInCustomData, vmPasswordAuthDisabled, vmSshKey } from '../../policy/rules/compute';
-import { compliant, kinds, runOne } from './fixtures';
+import { compliant, kinds, run, runOne, stack } from './fixtures';
 
 const NIC = 'azurerm_network_interface';
 const VM = 'azurerm_linux_virtual_machine';
@@ -93,13 +93,32 @@ describe.each([VM, VMSS])('%s', (type) => {
       expect(findPrivateKeyMaterial(custom_data)).toBeDefined();
       expect(kinds(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data }))).toEqual(['fail']);
     });
+    const keys = { tls_private_key: { ca: { algorithm: 'RSA' }, sa: { algorithm: 'RSA' } } };
     test('fails: interpolating a tls_private_key private key', () => {
-      const custom_data = '${base64encode(templatefile("x.yaml", { key = tls_private_key.ca.private_key_pem }))}';
+      const custom_data = '${base64encode(templatefile("x.yaml", { name = "cp", key = tls_private_key.ca.private_key_pem }))}';
+      expect(kinds(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data }, keys))).toEqual(['fail']);
+    });
+    test('fails: a private key from another stack (cdktf cross-stack output)', () => {
+      const stacks = {
+        'dev-pki': stack({ ...keys }, { output: { 'cross-stack-output-ca_key': { value: '${tls_private_key.ca.private_key_pem}' } } }),
+        'dev-cluster': stack({
+          [type]: {
+            subject: {
+              ...base(),
+              custom_data: '${base64encode("key: ${data.terraform_remote_state.cross-stack-reference-input-dev-pki.outputs.cross-stack-output-ca_key}")}',
+            },
+          },
+        }),
+      };
+      expect(kinds(run(vmNoSecretsInCustomData, stacks, `${type}.subject`, 'dev-cluster'))).toEqual(['fail']);
+    });
+    test('fails: interpolating a Key Vault secret value', () => {
+      const custom_data = '${base64encode("token: ${data.azurerm_key_vault_secret.join.value}")}';
       expect(kinds(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data }))).toEqual(['fail']);
     });
     test('compliant: interpolating only public material', () => {
       const custom_data = '${base64encode(join("", [tls_self_signed_cert.ca.cert_pem, tls_private_key.sa.public_key_pem]))}';
-      expect(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data })).toEqual([]);
+      expect(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data }, keys)).toEqual([]);
     });
   });
 });
