@@ -1,0 +1,346 @@
+// The case-assigner chart rendered by a real Helm 3 with development and production values, validated against the
+// Kubernetes/CRD schemas (scripts/validate-manifests.mjs) and checked for the structure the platform relies on.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { CHART, DEV_VALUES, Manifest, PROD_VALUES, ROOT, find, helm, one, podSpec, podTemplateAnnotations, render, setupHelm, validate } from './helm';
+
+let bin: string;
+let dev: { text: string; docs: Manifest[] };
+let prod: { text: string; docs: Manifest[] };
+
+beforeAll(() => {
+  bin = setupHelm();
+  dev = render(bin, [DEV_VALUES]);
+  prod = render(bin, [PROD_VALUES]);
+});
+
+const workloads = (docs: Manifest[]) => docs.filter((d) => podSpec(d) !== undefined);
+
+describe('helm lint --strict', () => {
+  it.each([
+    ['dev', DEV_VALUES],
+    ['prod', PROD_VALUES],
+  ])('passes with %s values', (_env, values) => {
+    const r = helm(bin, ['lint', '--strict', CHART, '-f', values]);
+    expect(r.stderr + r.stdout).toContain('0 chart(s) failed');
+    expect(r.status).toBe(0);
+  });
+});
+
+describe('rendered manifests pass schema and unknown-field validation', () => {
+  it('dev, prod and worker-mode renders (one validator run; release names keep them apart)', () => {
+    const renders = [render(bin, [DEV_VALUES], {}, 'ca-dev'), render(bin, [PROD_VALUES], {}, 'ca-prod'), render(bin, [PROD_VALUES], { 'assigner.mode': 'worker' }, 'ca-worker')];
+    const r = validate(renders.map((x) => x.text).join('\n---\n'));
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toEqual([]);
+    expect(r.status).toBe(0);
+    expect(r.documents).toBe(renders.reduce((n, x) => n + x.docs.length, 0));
+  });
+});
+
+describe('roles', () => {
+  it('renders the expected kinds in production', () => {
+    const kinds = prod.docs.map((d) => d.kind).sort();
+    expect(kinds).toEqual(
+      ['ConfigMap', 'ConfigMap', 'CronJob', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'PodDisruptionBudget', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
+    );
+  });
+
+  it('the api Deployment serves, with liveness /healthz, readiness /readyz and a startup probe on the named port', () => {
+    const api = one(prod.docs, 'Deployment', '-api');
+    const c = podSpec(api).containers[0];
+    expect(c.args).toEqual(['serve']);
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(c.startupProbe.httpGet.path).toBe('/healthz');
+    expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(30);
+    expect(c.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
+    expect(c.resources.limits.memory).toBeDefined();
+  });
+
+  it('only the api is autoscaled (autoscaling/v2), and then the Deployment leaves replicas to the HPA', () => {
+    const hpas = find(prod.docs, 'HorizontalPodAutoscaler');
+    expect(hpas).toHaveLength(1);
+    const api = one(prod.docs, 'Deployment', '-api');
+    expect(hpas[0].apiVersion).toBe('autoscaling/v2');
+    expect(hpas[0].spec.scaleTargetRef).toEqual({ apiVersion: 'apps/v1', kind: 'Deployment', name: api.metadata.name });
+    expect(hpas[0].spec.metrics[0].resource).toEqual({ name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } });
+    expect(api.spec.replicas).toBeUndefined();
+    // Without autoscaling (dev) the replica count is explicit and no HPA exists.
+    expect(find(dev.docs, 'HorizontalPodAutoscaler')).toHaveLength(0);
+    expect(one(dev.docs, 'Deployment', '-api').spec.replicas).toBe(1);
+  });
+
+  it('the api has a PodDisruptionBudget of maxUnavailable 1 selecting exactly the api pods', () => {
+    const pdb = one(prod.docs, 'PodDisruptionBudget');
+    const api = one(prod.docs, 'Deployment', '-api');
+    expect(pdb.spec.maxUnavailable).toBe(1);
+    expect(pdb.spec.minAvailable).toBeUndefined();
+    expect(pdb.spec.selector.matchLabels).toEqual(api.spec.selector.matchLabels);
+    expect(pdb.spec.selector.matchLabels['app.kubernetes.io/component']).toBe('api');
+  });
+
+  it('the assignment cycle is a CronJob running assign --once, never overlapping, with deadlines and history limits', () => {
+    const cj = one(prod.docs, 'CronJob');
+    expect(cj.spec.concurrencyPolicy).toBe('Forbid');
+    expect(cj.spec.startingDeadlineSeconds).toBeGreaterThanOrEqual(10);
+    expect(cj.spec.startingDeadlineSeconds).toBeLessThan(60); // below the one-minute schedule period
+    expect(cj.spec.successfulJobsHistoryLimit).toBe(3);
+    expect(cj.spec.failedJobsHistoryLimit).toBe(5);
+    expect(cj.spec.timeZone).toBe('Etc/UTC');
+    expect(cj.spec.jobTemplate.spec.activeDeadlineSeconds).toBeGreaterThan(0);
+    expect(cj.spec.jobTemplate.spec.backoffLimit).toBe(0);
+    const pod = podSpec(cj);
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.containers[0].args).toEqual(['assign', '--once']);
+    expect(find(prod.docs, 'Deployment', '-worker')).toHaveLength(0);
+  });
+
+  it('worker mode replaces the CronJob by one Recreate replica, not autoscaled and without a PDB', () => {
+    const { docs } = render(bin, [PROD_VALUES], { 'assigner.mode': 'worker' });
+    const worker = one(docs, 'Deployment', '-worker');
+    expect(worker.spec.replicas).toBe(1);
+    expect(worker.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(podSpec(worker).containers[0].args).toEqual(['worker']);
+    expect(find(docs, 'CronJob')).toHaveLength(0);
+    expect(find(docs, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name)).toEqual([one(docs, 'Deployment', '-api').metadata.name]);
+    expect(find(docs, 'PodDisruptionBudget').every((p) => p.spec.selector.matchLabels['app.kubernetes.io/component'] === 'api')).toBe(true);
+  });
+
+  it('migrations run in a pre-install/pre-upgrade hook Job that needs neither the release ServiceAccount nor the ConfigMap', () => {
+    const job = one(prod.docs, 'Job', '-migrate');
+    expect(job.metadata.annotations?.['helm.sh/hook']).toBe('pre-install,pre-upgrade');
+    expect(job.metadata.annotations?.['helm.sh/hook-delete-policy']).toBe('before-hook-creation');
+    const pod = podSpec(job);
+    expect(pod.containers[0].args).toEqual(['migrate']);
+    expect(pod.serviceAccountName).toBe('default');
+    expect(pod.volumes.map((v: { name: string }) => v.name)).not.toContain('settings');
+    expect(pod.containers[0].env).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'DATABASE_URL' })]));
+  });
+});
+
+describe('pod security (Pod Security Standard "restricted")', () => {
+  it.each([
+    ['dev', () => dev.docs],
+    ['prod', () => prod.docs],
+  ])('every container of every workload in %s', (_env, get) => {
+    const all = workloads(get());
+    expect(all.map((w) => w.kind).sort()).toEqual(['CronJob', 'Deployment', 'Job', 'Pod']);
+    for (const w of all) {
+      const pod = podSpec(w);
+      expect(pod.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }));
+      expect(pod.automountServiceAccountToken).toBe(false);
+      expect(pod.hostNetwork ?? false).toBe(false);
+      for (const c of pod.containers) {
+        expect({ workload: w.metadata.name, sc: c.securityContext }).toEqual({
+          workload: w.metadata.name,
+          sc: expect.objectContaining({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, runAsNonRoot: true, capabilities: { drop: ['ALL'] } }),
+        });
+        expect(c.resources?.limits?.memory).toBeDefined();
+      }
+    }
+  });
+
+  it('the tool\'s pods get a writable /tmp (emptyDir with a size limit) and the settings mounted read-only', () => {
+    for (const w of workloads(prod.docs).filter((d) => d.kind !== 'Pod')) {
+      const pod = podSpec(w);
+      const c = pod.containers[0];
+      expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'tmp', mountPath: '/tmp' }]));
+      expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'tmp', emptyDir: { sizeLimit: '64Mi' } }]));
+    }
+    for (const w of [one(prod.docs, 'Deployment', '-api'), one(prod.docs, 'CronJob')]) {
+      const pod = podSpec(w);
+      expect(pod.containers[0].volumeMounts).toEqual(expect.arrayContaining([{ name: 'settings', mountPath: '/app/config', readOnly: true }]));
+      expect(pod.volumes).toEqual(expect.arrayContaining([{ name: 'settings', configMap: { name: 'ca-case-assigner-settings' } }]));
+      expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: 'CASE_ASSIGNER_SETTINGS', value: '/app/config/settings.yaml' }]));
+    }
+  });
+});
+
+describe('settings ConfigMap and rollout checksum', () => {
+  it('holds settings.yaml from values, and the tool\'s own settings schema accepts it (dev and prod)', () => {
+    // Loaded at run time (not a static import): the root typecheck does not compile the app workspace.
+    const { parseSettings } = require(join(ROOT, 'app', 'src', 'settings')) as { parseSettings: (input: unknown, source?: string) => { engineerList: unknown[] } };
+    for (const [env, r] of [['dev', dev], ['prod', prod]] as const) {
+      const cm = one(r.docs, 'ConfigMap', '-settings');
+      const settings = parseYaml(cm.data['settings.yaml']);
+      expect(() => parseSettings(settings, `${env} settings.yaml`)).not.toThrow();
+      expect(JSON.stringify(settings)).not.toMatch(/"token"\s*:/);
+    }
+  });
+
+  const checksum = (docs: Manifest[], kind: string, suffix = '') => podTemplateAnnotations(one(docs, kind, suffix))['checksum/config'];
+
+  it('changes the api and CronJob pod templates when (and only when) the settings change', () => {
+    const base = render(bin, [PROD_VALUES]).docs;
+    const changed = render(bin, [PROD_VALUES], { 'settings.pollIntervalSeconds': '30' }).docs;
+    const unrelated = render(bin, [PROD_VALUES], { 'api.autoscaling.maxReplicas': '9' }).docs;
+    for (const [kind, suffix] of [['Deployment', '-api'], ['CronJob', '']] as const) {
+      expect(checksum(base, kind, suffix)).toMatch(/^[a-f0-9]{64}$/);
+      expect(checksum(changed, kind, suffix)).not.toBe(checksum(base, kind, suffix));
+      expect(checksum(unrelated, kind, suffix)).toBe(checksum(base, kind, suffix));
+    }
+  });
+
+  it('also rolls pods when the development Secret changes', () => {
+    const a = podTemplateAnnotations(one(dev.docs, 'Deployment', '-api'))['checksum/secret'];
+    const b = podTemplateAnnotations(one(render(bin, [DEV_VALUES], { 'secret.devValues.DATABASE_URL': 'postgres://other/db' }).docs, 'Deployment', '-api'))['checksum/secret'];
+    expect(a).toMatch(/^[a-f0-9]{64}$/);
+    expect(b).not.toBe(a);
+  });
+});
+
+describe('secrets', () => {
+  const secretRefs = (docs: Manifest[]) =>
+    workloads(docs)
+      .filter((w) => w.kind !== 'Pod')
+      .flatMap((w) => podSpec(w).containers.flatMap((c: { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[] }) => (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => ({ workload: w.metadata.name, env: e.name, ...e.valueFrom!.secretKeyRef! }))));
+
+  it('production reads everything from existingSecret and renders no Secret', () => {
+    expect(find(prod.docs, 'Secret')).toHaveLength(0);
+    const refs = secretRefs(prod.docs);
+    expect(new Set(refs.map((r) => r.name))).toEqual(new Set(['case-assigner-runtime']));
+    expect(new Set(refs.map((r) => r.workload))).toEqual(new Set(['ca-case-assigner-api', 'ca-case-assigner-assign', 'ca-case-assigner-migrate']));
+    expect(refs.find((r) => r.env === 'DATABASE_URL')?.optional).toBe(false);
+  });
+
+  it('a token the settings reference (tokenEnv) is a required Secret key; others stay optional', () => {
+    const api = secretRefs(prod.docs).filter((r) => r.workload === 'ca-case-assigner-api');
+    expect(api.find((r) => r.env === 'QUEUE_API_TOKEN')?.optional).toBe(false);
+    expect(api.find((r) => r.env === 'ASSIGNMENT_API_TOKEN')?.optional).toBe(false);
+    const devApi = secretRefs(dev.docs).filter((r) => r.workload === 'ca-case-assigner-api');
+    expect(devApi.find((r) => r.env === 'QUEUE_API_TOKEN')?.optional).toBe(true); // simulated queue: no token
+  });
+
+  it('development renders its Secret only when asked, as an earlier hook than the migrate Job', () => {
+    const secret = one(dev.docs, 'Secret');
+    expect(secret.metadata.name).toBe('ca-case-assigner-dev');
+    expect(Object.keys(secret.stringData)).toEqual(['DATABASE_URL']);
+    const job = one(dev.docs, 'Job', '-migrate');
+    expect(secret.metadata.annotations?.['helm.sh/hook']).toBe(job.metadata.annotations?.['helm.sh/hook']);
+    expect(Number(secret.metadata.annotations?.['helm.sh/hook-weight'])).toBeLessThan(Number(job.metadata.annotations?.['helm.sh/hook-weight']));
+    expect(new Set(secretRefs(dev.docs).map((r) => r.name))).toEqual(new Set(['ca-case-assigner-dev']));
+  });
+});
+
+describe('networking', () => {
+  it('the Service exposes http and a named metrics port, both to the api pods', () => {
+    const svc = one(prod.docs, 'Service');
+    const api = one(prod.docs, 'Deployment', '-api');
+    expect(svc.spec.selector).toEqual(api.spec.selector.matchLabels);
+    expect(svc.spec.ports.map((p: { name: string; targetPort: string }) => [p.name, p.targetPort])).toEqual([
+      ['http', 'http'],
+      ['metrics', 'http'],
+    ]);
+  });
+
+  it('the Ingress uses the traefik class, the internal host and its TLS Secret', () => {
+    const ing = one(prod.docs, 'Ingress');
+    expect(ing.spec.ingressClassName).toBe('traefik');
+    expect(ing.spec.tls).toEqual([{ hosts: ['case-assigner.prod.internal.example'], secretName: 'internal-wildcard-tls' }]);
+    expect(ing.spec.rules[0].host).toBe('case-assigner.prod.internal.example');
+    expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: one(prod.docs, 'Service').metadata.name, port: { name: 'http' } });
+  });
+});
+
+describe('monitoring', () => {
+  it('the ServiceMonitor scrapes the Service\'s metrics port at /metrics, with the configured interval and labels', () => {
+    const sm = one(prod.docs, 'ServiceMonitor');
+    const svc = one(prod.docs, 'Service');
+    expect(sm.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(svc.metadata.labels!).filter(([k]) => ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'].includes(k))));
+    expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
+    expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['support'] });
+    expect(sm.metadata.labels?.release).toBe('kube-prometheus-stack');
+    expect(sm.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
+    expect(find(render(bin, [PROD_VALUES], { 'metrics.serviceMonitor.enabled': 'false' }).docs, 'ServiceMonitor')).toHaveLength(0);
+  });
+
+  it('the Grafana dashboard ConfigMap carries grafana_dashboard: "1" and a dashboard over the tool\'s metrics', () => {
+    const cm = one(prod.docs, 'ConfigMap', '-dashboard');
+    expect(cm.metadata.labels?.grafana_dashboard).toBe('1');
+    const dash = JSON.parse(cm.data['case-assigner.json']);
+    expect(dash.uid).toBe('case-assigner');
+    const exprs: string[] = dash.panels.flatMap((p: { targets: { expr: string }[] }) => p.targets.map((t) => t.expr));
+    const titles: string[] = dash.panels.map((p: { title: string }) => p.title);
+    for (const metric of [
+      'case_assigner_assignments_total',
+      'case_assigner_queue_depth',
+      'case_assigner_oldest_unassigned_age_seconds',
+      'case_assigner_unassignable_cases',
+      'case_assigner_cycle_duration_seconds_bucket',
+      'case_assigner_last_successful_cycle_timestamp_seconds',
+    ]) {
+      expect(exprs.some((e) => e.includes(metric))).toBe(true);
+    }
+    expect(exprs.some((e) => /sum by \(engineer\)/.test(e))).toBe(true);
+    expect(exprs.some((e) => /sum by \(product\)/.test(e))).toBe(true);
+    expect(titles).toEqual(expect.arrayContaining(['Queue depth', 'Oldest unassigned', 'Unassignable', 'Since last successful cycle', 'Assignment cycle duration']));
+    // Panels do not overlap on the 24-column grid.
+    const cells = new Set<string>();
+    for (const { gridPos: g } of dash.panels as { gridPos: { x: number; y: number; w: number; h: number } }[]) {
+      expect(g.x + g.w).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++) for (let y = g.y; y < g.y + g.h; y++) {
+        expect(cells.has(`${x},${y}`)).toBe(false);
+        cells.add(`${x},${y}`);
+      }
+    }
+    expect(find(render(bin, [PROD_VALUES], { 'metrics.dashboard.enabled': 'false' }).docs, 'ConfigMap', '-dashboard')).toHaveLength(0);
+  });
+
+  it('every case_assigner_* series used by the dashboard and the alerts is one the tool exports', () => {
+    const source = readFileSync(join(ROOT, 'app', 'src', 'metrics.ts'), 'utf8');
+    const exported = new Set([...source.matchAll(/name: '(case_assigner_[a-z_]+)'/g)].map((m) => m[1]));
+    expect(exported.size).toBeGreaterThan(5);
+    const dashboard = readFileSync(join(CHART, 'files', 'dashboard.json'), 'utf8');
+    const rules = JSON.stringify(one(prod.docs, 'PrometheusRule').spec);
+    const used = new Set([...`${dashboard}\n${rules}`.matchAll(/case_assigner_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, '')));
+    expect([...used].filter((m) => !exported.has(m))).toEqual([]);
+  });
+});
+
+describe('labels and notes', () => {
+  it('every resource carries the standard labels', () => {
+    for (const d of prod.docs) {
+      expect({ name: `${d.kind}/${d.metadata.name}`, labels: d.metadata.labels }).toEqual({
+        name: `${d.kind}/${d.metadata.name}`,
+        labels: expect.objectContaining({
+          'app.kubernetes.io/name': 'case-assigner',
+          'app.kubernetes.io/instance': 'ca',
+          'app.kubernetes.io/version': '0.1.0',
+          'app.kubernetes.io/managed-by': 'Helm',
+          'helm.sh/chart': 'case-assigner-0.1.0',
+        }),
+      });
+    }
+  });
+
+  it('helm test pod checks /readyz and /metrics through the Service', () => {
+    const pod = one(prod.docs, 'Pod', '-test');
+    expect(pod.metadata.annotations?.['helm.sh/hook']).toBe('test');
+    expect(pod.spec.containers[0].args[0]).toContain("'http://ca-case-assigner:80'");
+    expect(pod.spec.containers[0].args[0]).toContain('/readyz');
+  });
+
+  it('NOTES.txt tells how to reach the tool and run a cycle now', () => {
+    // `helm install --dry-run` needs a cluster; render NOTES.txt through a copy of the chart that wraps it in a ConfigMap.
+    const copy = mkdtempSync(join(tmpdir(), 'chart-notes-'));
+    try {
+      cpSync(CHART, copy, { recursive: true });
+      const notes = readFileSync(join(copy, 'templates', 'NOTES.txt'), 'utf8');
+      rmSync(join(copy, 'templates', 'NOTES.txt'));
+      writeFileSync(join(copy, 'templates', '_notes.tpl'), `{{- define "test.notes" -}}\n${notes}{{- end }}\n`);
+      writeFileSync(join(copy, 'templates', 'notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n    {{- include "test.notes" . | nindent 4 }}\n');
+      const r = helm(bin, ['template', 'ca', copy, '-n', 'support', '-f', PROD_VALUES, '--show-only', 'templates/notes.yaml']);
+      expect(r.stderr).toBe('');
+      const text = (parseYaml(r.stdout) as { data: { notes: string } }).data.notes;
+      expect(text).toContain('https://case-assigner.prod.internal.example/');
+      expect(text).toContain('kubectl -n support create job --from=cronjob/ca-case-assigner-assign');
+      expect(text).toContain('Secret "case-assigner-runtime"');
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
+  });
+});
