@@ -21,7 +21,7 @@ export function formatFindingsTable(report: PolicyReport): string {
   const sorted = [...report.findings].sort((a, b) => rank(a) - rank(b) || a.stack.localeCompare(b.stack) || a.address.localeCompare(b.address));
   const rows = sorted.map((f) => [status(f), f.ruleId, f.stack, f.address, f.suppressed ? `${f.message} [reason: ${f.reason}]` : f.message]);
   const header = ['STATUS', 'RULE', 'STACK', 'ADDRESS', 'MESSAGE'];
-  const widths = header.slice(0, 4).map((h, i) => Math.min(60, Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const widths = header.slice(0, 4).map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i < 4 ? c.padEnd(widths[i]!) : c)).join('  ');
   return [head, line(header), ...rows.map(line)].join('\n');
 }

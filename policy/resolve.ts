@@ -29,6 +29,7 @@ export interface ResourceRef {
 const INTERPOLATION = /(^|[^$])\$\{/;
 const BARE_REFERENCE = /^\$\{([A-Za-z_][\w-]*(?:\.[\w-]+|\[\d+\]|\["[^"]*"\])*)\}$/;
 const MAX_DEPTH = 10;
+const CROSS_STACK_INPUT = 'cross-stack-reference-input-';
 
 /** True when the string contains a Terraform interpolation (`$${` is an escaped literal). */
 export function isInterpolated(value: unknown): value is string {
@@ -231,9 +232,12 @@ export class StackContext {
 
   /** cdktf cross-stack reference: `data.terraform_remote_state.<id>.outputs.<output>` → the producing stack's output. */
   private remoteOutput(parts: (string | number)[]): { ctx: StackContext; value: unknown } | undefined {
-    const [, kind, , outputs, outputName, ...rest] = parts;
+    const [, kind, dataName, outputs, outputName, ...rest] = parts;
     if (kind !== 'terraform_remote_state' || outputs !== 'outputs' || typeof outputName !== 'string') return undefined;
-    for (const ctx of this.app.environmentOf(this.stack)) {
+    // cdktf names the data source `cross-stack-reference-input-<origin stack id>`; fall back to searching the environment.
+    const origin = typeof dataName === 'string' && dataName.startsWith(CROSS_STACK_INPUT) ? dataName.slice(CROSS_STACK_INPUT.length) : undefined;
+    const candidates = origin !== undefined && this.app.stackIds.includes(origin) ? [this.app.stack(origin)] : this.app.environmentOf(this.stack);
+    for (const ctx of candidates) {
       const output = ctx.json.output?.[outputName];
       if (ctx !== this && output && 'value' in output) {
         const w = walk(output.value, rest);

@@ -34,9 +34,11 @@ interface SecurityRule {
 }
 
 function securityRules(r: SynthResource): SecurityRule[] {
-  if (r.type === 'azurerm_network_security_rule') return [{ label: r.address, fields: r.config }];
+  if (r.type === 'azurerm_network_security_rule') {
+    return [{ label: typeof r.config['name'] === 'string' ? `rule '${r.config['name']}'` : 'rule', fields: r.config }];
+  }
   return blocks(r.config['security_rule']).map((b, i) => ({
-    label: `${r.address} security_rule[${i}]${typeof b['name'] === 'string' ? ` '${b['name']}'` : ''}`,
+    label: `security_rule[${i}]${typeof b['name'] === 'string' ? ` '${b['name']}'` : ''}`,
     fields: b,
   }));
 }

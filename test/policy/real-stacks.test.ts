@@ -1,14 +1,19 @@
 /**
- * The pack over the real app: every stack of every shipped environment, synthesized exactly as `npm run synth`
- * does (buildApp from stacks/app.ts), must have zero unsuppressed error findings. New stacks are picked up
+ * The pack over the real app: every stack of every shipped environment, synthesized as `npm run synth` does
+ * (buildApp from stacks/app.ts), must have zero unsuppressed error findings. New stacks are picked up
  * automatically because the test reads whatever the app wrote under stacks/.
+ *
+ * Zero findings alone could also mean "the rules never matched the real shapes", so the second half breaks the
+ * real output the way the field failures did and expects the rules to catch it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Testing } from 'cdktf';
 import { loadEnvironments } from '../../config';
 import { buildApp } from '../../stacks/app';
-import { formatFindingsTable, runPolicy, type PolicyReport } from '../../policy';
+import { checkStacks, formatFindingsTable, runPolicy, type PolicyReport, type StackJson } from '../../policy';
+
+type Json = Record<string, any>;
 
 let outdir: string;
 let report: PolicyReport;
@@ -26,11 +31,28 @@ beforeAll(() => {
 
 afterAll(() => outdir && fs.rmSync(outdir, { recursive: true, force: true }));
 
+/** A fresh, mutable copy of every stack of one environment. */
+function environmentStacks(env: string): Map<string, Json> {
+  const dir = path.join(outdir, 'stacks');
+  const ids = fs.readdirSync(dir).filter((id) => id.startsWith(`${env}-`));
+  return new Map(ids.map((id) => [id, JSON.parse(fs.readFileSync(path.join(dir, id, 'cdk.tf.json'), 'utf8'))]));
+}
+
+/** Every `[stackId, name, config]` of a resource type across the given stacks. */
+function resourcesOf(stacks: Map<string, Json>, type: string): [string, string, Json][] {
+  return [...stacks].flatMap(([id, json]) => Object.entries((json.resource?.[type] ?? {}) as Record<string, Json>).map(([n, c]): [string, string, Json] => [id, n, c]));
+}
+
+const errorIds = (stacks: Map<string, Json>): string[] =>
+  checkStacks(stacks as unknown as Map<string, StackJson>)
+    .findings.filter((f) => f.severity === 'error' && !f.suppressed)
+    .map((f) => f.ruleId);
+
 test('every synthesized stack of every environment is checked', () => {
   const written = fs.readdirSync(path.join(outdir, 'stacks')).sort();
   expect(report.stacks).toEqual(written);
   expect(environments).toEqual(expect.arrayContaining(['dev', 'prod']));
-  for (const env of environments) expect(written).toContain(`${env}-network`);
+  for (const env of environments) expect(written).toEqual(expect.arrayContaining([`${env}-network`, `${env}-vpn`]));
   expect(report.resourcesChecked).toBeGreaterThan(0);
 });
 
@@ -43,4 +65,42 @@ test('zero unsuppressed error findings (unknowns included)', () => {
 
 test('every suppression in the real stacks carries a reason', () => {
   for (const f of report.findings.filter((x) => x.suppressed)) expect((f.reason ?? '').length).toBeGreaterThanOrEqual(10);
+});
+
+describe.each(['dev', 'prod'])('breaking the real %s output is caught', (env) => {
+  test('an NSG rule opened to the internet on SSH (AZ-NSG-001)', () => {
+    const stacks = environmentStacks(env);
+    const [, , rule] = resourcesOf(stacks, 'azurerm_network_security_rule')[0]!;
+    Object.assign(rule, { direction: 'Inbound', access: 'Allow', protocol: 'Tcp', source_address_prefix: 'Internet', destination_port_range: '20-25' });
+    delete rule['source_address_prefixes'];
+    delete rule['destination_port_ranges'];
+    expect(errorIds(stacks)).toEqual(['AZ-NSG-001']);
+  });
+
+  test('an NSG associated with GatewaySubnet (HN-001)', () => {
+    const stacks = environmentStacks(env);
+    const [gwStack, gwName] = resourcesOf(stacks, 'azurerm_subnet').find(([, , c]) => c['name'] === 'GatewaySubnet')!;
+    const [assocStack, , assoc] = resourcesOf(stacks, 'azurerm_subnet_network_security_group_association').find(([id]) => id === gwStack)!;
+    expect(assocStack).toBe(gwStack);
+    assoc['subnet_id'] = `\${azurerm_subnet.${gwName}.id}`;
+    expect(errorIds(stacks)).toEqual(['HN-001']);
+  });
+
+  test('the useRemoteGateways switch no longer waiting for the gateway and the hub side (HN-002, HN-003)', () => {
+    const stacks = environmentStacks(env);
+    const setters = [...resourcesOf(stacks, 'azapi_update_resource'), ...resourcesOf(stacks, 'azurerm_virtual_network_peering')].filter(
+      ([, , c]) => c['use_remote_gateways'] === true || c['body']?.['properties']?.['useRemoteGateways'] === true,
+    );
+    expect(setters.length).toBeGreaterThan(0);
+    for (const [, , c] of setters) delete c['depends_on'];
+    expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-002', 'HN-003']));
+  });
+
+  test('private DNS zones linked away from the resolver VNet, when the environment has private endpoints (HN-005)', () => {
+    const stacks = environmentStacks(env);
+    const links = resourcesOf(stacks, 'azurerm_private_dns_zone_virtual_network_link');
+    if (resourcesOf(stacks, 'azurerm_private_endpoint').length === 0 || links.length === 0) return; // services stack not synthesized yet
+    for (const [, , link] of links) link['virtual_network_id'] = '/subscriptions/0/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/elsewhere';
+    expect(errorIds(stacks)).toContain('HN-005');
+  });
 });
