@@ -39,9 +39,15 @@ export function resolverVnet(config: EnvironmentConfig): VnetRef {
   return config.dns.resolver.vnet;
 }
 
-/** The inbound endpoint's subnet prefix, or undefined when the resolver VNet has no `dnsInbound` subnet. */
+/** Subnet roles of the resolver endpoints: the hub's fixed roles, or lower-case roles in a dedicated DNS spoke. */
+export function resolverSubnetRoles(vnet: VnetRef): { inbound: string; outbound: string } {
+  return vnet === 'hub' ? { inbound: 'dnsInbound', outbound: 'dnsOutbound' } : { inbound: 'dns-inbound', outbound: 'dns-outbound' };
+}
+
+/** The inbound endpoint's subnet prefix, or undefined when the resolver VNet has no inbound subnet. */
 export function inboundSubnet(config: EnvironmentConfig): string | undefined {
-  return vnetSubnets(config, resolverVnet(config))?.dnsInbound;
+  const vnet = resolverVnet(config);
+  return vnetSubnets(config, vnet)?.[resolverSubnetRoles(vnet).inbound];
 }
 
 /** The static inbound endpoint IP: configured, or host 4 of the inbound subnet (the first address Azure lets a resource use). */
@@ -187,7 +193,7 @@ export interface DnsPlan {
 export function dnsPlan(config: EnvironmentConfig): DnsPlan {
   const subnet = inboundSubnet(config);
   const ip = inboundIp(config);
-  if (!subnet || !ip) throw new Error(`${config.name}: the resolver VNet "${resolverVnet(config)}" has no dnsInbound subnet (validate the configuration first)`);
+  if (!subnet || !ip) throw new Error(`${config.name}: the resolver VNet "${resolverVnet(config)}" has no resolver inbound subnet (validate the configuration first)`);
   return {
     resolverVnet: resolverVnet(config),
     inboundSubnet: subnet,

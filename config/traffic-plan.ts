@@ -1,5 +1,5 @@
 import { cidrContainsIp, parseCidr } from './ipv4';
-import { allVnets, inboundIp, resolverVnet, vnetAddressSpace, vnetSubnets } from './dns-plan';
+import { allVnets, inboundIp, resolverSubnetRoles, resolverVnet, vnetAddressSpace, vnetSubnets } from './dns-plan';
 import type { EnvironmentConfig } from './schema';
 
 /**
@@ -50,7 +50,7 @@ export function nsgAllows(config: EnvironmentConfig): NsgAllowPlan[] {
   if (ip) {
     for (const [protocol, priority] of [['Udp', 100], ['Tcp', 110]] as const) {
       allows.push({
-        vnet: dnsVnet, subnet: 'dnsInbound', name: `AllowDns${protocol}FromOnPremisesDns`, priority, protocol,
+        vnet: dnsVnet, subnet: resolverSubnetRoles(dnsVnet).inbound, name: `AllowDns${protocol}FromOnPremisesDns`, priority, protocol,
         sources: config.onPremises.dnsServers.map(host), destinations: [host(ip)], ports: ['53'],
         description: `On-premises DNS servers forward the privatelink public zones to the resolver inbound endpoint (${protocol.toUpperCase()} 53; TCP for large answers).`,
       });
@@ -59,7 +59,7 @@ export function nsgAllows(config: EnvironmentConfig): NsgAllowPlan[] {
     if (clients.length > 0) {
       for (const [protocol, priority] of [['Udp', 120], ['Tcp', 130]] as const) {
         allows.push({
-          vnet: dnsVnet, subnet: 'dnsInbound', name: `AllowDns${protocol}FromResolverClients`, priority, protocol,
+          vnet: dnsVnet, subnet: resolverSubnetRoles(dnsVnet).inbound, name: `AllowDns${protocol}FromResolverClients`, priority, protocol,
           sources: clients, destinations: [host(ip)], ports: ['53'],
           description: `Spokes using the resolver as their DNS server (${config.dns.resolverClients.join(', ')}) query the inbound endpoint.`,
         });
@@ -110,7 +110,7 @@ export function onPremisesFirewallRules(config: EnvironmentConfig): FirewallRule
   const ip = inboundIp(config) ?? '<inbound endpoint>';
   const device = config.onPremises.gatewayIpAddress ?? config.onPremises.gatewayFqdn ?? '<VPN device>';
   const peSubnet = config.network.hub.subnets.privateEndpoints;
-  const outbound = vnetSubnets(config, resolverVnet(config))?.dnsOutbound ?? '<dnsOutbound subnet>';
+  const outbound = vnetSubnets(config, resolverVnet(config))?.[resolverSubnetRoles(resolverVnet(config)).outbound] ?? '<resolver outbound subnet>';
   const rules: FirewallRulePlan[] = [
     { source: device, destination: 'Azure VPN gateway public IP(s) (output vpn_gateway_public_ips of the vpn stack)', protocol: 'UDP', ports: '500, 4500', purpose: 'IKE and IPsec NAT traversal for the site-to-site tunnel' },
     { source: device, destination: 'Azure VPN gateway public IP(s)', protocol: 'ESP', ports: 'IP protocol 50', purpose: 'IPsec ESP when no NAT is in the path (NAT-T uses UDP 4500 instead)' },

@@ -25,7 +25,7 @@ export const dnsSchema = z
       .strictObject({
         /**
          * VNet hosting the resolver: `hub` (the VPN gateway's VNet), or a spoke acting as a dedicated DNS VNet
-         * (it then needs `dnsInbound`/`dnsOutbound` subnets and is peered to the hub with gateway transit).
+         * (it then needs `dns-inbound`/`dns-outbound` subnets and is peered to the hub with gateway transit).
          * @default 'hub'
          */
         vnet: vnetRef.default('hub'),

@@ -1,4 +1,4 @@
-import { allVnets, forwardingRules, inboundIp, inboundSubnet, resolverVnet, rulesetLinkVnets, vnetSubnets, zoneLinkVnets } from '../dns-plan';
+import { allVnets, forwardingRules, inboundIp, inboundSubnet, resolverSubnetRoles, resolverVnet, rulesetLinkVnets, vnetSubnets, zoneLinkVnets } from '../dns-plan';
 import { cidrContainsIp, isAzureUsableHost, parseCidr } from '../ipv4';
 import { ConfigProblem, problem, warning } from '../problems';
 import type { EnvironmentConfig } from '../schema';
@@ -32,10 +32,11 @@ export function validateResolverPlacement(config: EnvironmentConfig): ConfigProb
   const problems: ConfigProblem[] = [];
   if (vnet !== 'hub') {
     const subnets = vnetSubnets(config, vnet) ?? {};
-    for (const role of ['dnsInbound', 'dnsOutbound']) {
+    const roles = resolverSubnetRoles(vnet);
+    for (const role of [roles.inbound, roles.outbound]) {
       const prefix = subnets[role];
       if (!prefix) {
-        problems.push(problem(`network.spokes.${vnet}.subnets`, `the resolver is placed in spoke "${vnet}", which has no "${role}" subnet for its ${role === 'dnsInbound' ? 'inbound' : 'outbound'} endpoint`, { value: Object.keys(subnets), allowed: `add ${role}: a /28-/24 prefix dedicated to the resolver` }));
+        problems.push(problem(`network.spokes.${vnet}.subnets`, `the resolver is placed in spoke "${vnet}", which has no "${role}" subnet for its ${role === roles.inbound ? 'inbound' : 'outbound'} endpoint`, { value: Object.keys(subnets), allowed: `add ${role}: a /28-/24 prefix dedicated to the resolver` }));
       } else if (parseCidr(prefix).prefixLength > 28 || parseCidr(prefix).prefixLength < 24) {
         problems.push(problem(`network.spokes.${vnet}.subnets.${role}`, 'DNS Private Resolver endpoint subnets must be /28 to /24', { value: prefix, allowed: '/28 to /24' }));
       }

@@ -1,5 +1,5 @@
 import { Construct } from 'constructs';
-import type { DnsPlan } from '../../config/dns-plan';
+import { DnsPlan, resolverSubnetRoles } from '../../config/dns-plan';
 import type { NsgAllowPlan } from '../../config/traffic-plan';
 import type { SegmentedVirtualNetwork } from '../network/virtual-network';
 import { PrivateDnsZones } from './private-dns-zones';
@@ -37,15 +37,16 @@ export class PrivateNameResolution extends Construct {
       return v;
     };
     const dnsVnet = vnet(plan.resolverVnet);
+    const roles = resolverSubnetRoles(plan.resolverVnet);
     this.resolver = new PrivateResolver(this, 'resolver', {
       baseName: props.baseName,
       resourceGroupName: props.resourceGroupName,
       location: props.location,
       virtualNetworkId: dnsVnet.vnet.id,
-      inboundSubnetId: dnsVnet.subnet('dnsInbound').id,
+      inboundSubnetId: dnsVnet.subnet(roles.inbound).id,
       inboundSubnetPrefix: plan.inboundSubnet,
       inboundIp: plan.inboundIp,
-      outboundSubnetId: dnsVnet.subnet('dnsOutbound').id,
+      outboundSubnetId: dnsVnet.subnet(roles.outbound).id,
       rules: plan.rules,
       rulesetLinks: plan.rulesetLinks.map((ref) => ({ name: ref, virtualNetworkId: vnet(ref).vnet.id })),
       tags: props.tags,
