@@ -69,7 +69,9 @@ function evaluate(input: DecideInput, e: Engineer, minLevel: number): Candidate 
   if (s.load + weight > e.capacity) reasons.push(`capacity: load ${s.load} + weight ${weight} > ${e.capacity}`);
   const a = avail.get(e.id);
   if (!a || a.startAt === null) reasons.push('no shift in the next 7 days');
-  else if (a.startAt >= kase.slaDeadline.getTime()) reasons.push(`off shift until ${iso(a.startAt)}, after the SLA deadline`);
+  // Off shift: acceptable only if the shift starts before the deadline. Once the deadline has passed, only engineers
+  // on shift now qualify, so a breached case goes to the first ready engineer who can act, not to tomorrow's.
+  else if (!a.onShift && a.startAt >= kase.slaDeadline.getTime()) reasons.push(`off shift until ${iso(a.startAt)}, after the SLA deadline`);
   if (reasons.length > 0) return { engineerId: e.id, engineerName: e.name, eligible: false, excludedReasons: reasons, score: null };
   // Score (lower is better): engineers on shift now come first (0..1), those who start later but before the
   // deadline after them (1..2); within each band, the load relative to capacity after taking this case.
