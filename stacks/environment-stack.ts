@@ -6,6 +6,8 @@ import { EnvironmentConfig, Naming } from '../config';
 export interface EnvironmentStackProps {
   /** The validated environment configuration. */
   readonly config: EnvironmentConfig;
+  /** Configure the azurerm provider; stacks that only talk to Kubernetes turn it off. @default true */
+  readonly azurerm?: boolean;
 }
 
 /**
@@ -26,10 +28,12 @@ export abstract class EnvironmentStack extends TerraformStack {
     this.tags = { ...props.config.tags, environment: props.config.name, component };
 
     // subscription_id comes from ARM_SUBSCRIPTION_ID: nothing account-specific lives in the repository.
-    new AzurermProvider(this, 'azurerm', {
-      features: [{ resourceGroup: [{ preventDeletionIfContainsResources: true }] }],
-      storageUseAzuread: true,
-    });
+    if (props.azurerm ?? true) {
+      new AzurermProvider(this, 'azurerm', {
+        features: [{ resourceGroup: [{ preventDeletionIfContainsResources: true }] }],
+        storageUseAzuread: true,
+      });
+    }
 
     const backend = props.config.stateBackend;
     if (backend) {

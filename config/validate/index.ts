@@ -2,6 +2,7 @@ import type { ConfigProblem, ConfigValidator } from '../problems';
 import type { EnvironmentConfig } from '../schema';
 import { validateAddressPlan, validateGatewaySubnet, validateNatSubnets, validateResolverSubnets } from './address-plan';
 import { validateNames } from './naming';
+import { validatePlatform } from './platform';
 import { validateForwardingRuleset, validateOnPremisesDns, validateResolverPlacement, validateZoneLinks } from './dns';
 import { validatePostgres, validatePrivateEndpointSubnet, validateServiceNames, validateSiteRecovery } from './services';
 import { validateBgp, validateGateway, validateIpsecPolicy, validateOnPremises } from './vpn';
@@ -22,6 +23,7 @@ export const VALIDATORS: ReadonlyArray<ConfigValidator> = [
   validateNames,
   validateResolverPlacement, validateZoneLinks, validateForwardingRuleset, validateOnPremisesDns,
   validateServiceNames, validateSiteRecovery, validatePostgres, validatePrivateEndpointSubnet,
+  validatePlatform,
 ];
 
 export function validateEnvironment(config: EnvironmentConfig): ConfigProblem[] {

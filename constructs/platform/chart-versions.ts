@@ -1,0 +1,78 @@
+/**
+ * Every Helm chart the platform installs, pinned in one place. Reviewers see version bumps here and nowhere else;
+ * test/platform/chart-versions.test.ts fails on a range, a `latest` or a release whose version is not from this map.
+ * Versions were checked against the upstream release notes and chart indexes available when they were pinned;
+ * `upgradeNotes` records what to read before bumping.
+ */
+export interface ChartPin {
+  /** Helm repository URL (https) the chart is fetched from. */
+  readonly repository: string;
+  /** Chart name in that repository. */
+  readonly chart: string;
+  /** Exact chart version (never a range). */
+  readonly version: string;
+  /** What to check before bumping. */
+  readonly upgradeNotes: string;
+}
+
+export const CHART_VERSIONS = {
+  calico: {
+    repository: 'https://docs.tigera.io/calico/charts',
+    chart: 'tigera-operator',
+    version: 'v3.31.3',
+    upgradeNotes: 'Calico release notes; the operator upgrades calico-node in place (VXLAN stays).',
+  },
+  kubeletCsrApprover: {
+    repository: 'https://postfinance.github.io/kubelet-csr-approver',
+    chart: 'kubelet-csr-approver',
+    version: '1.1.0',
+    upgradeNotes: 'Approves kubelet-serving CSRs (kubelets run serverTLSBootstrap); 1.2.0 was reverted by adopters (upstream issue 253), check its successors.',
+  },
+  traefik: {
+    repository: 'https://traefik.github.io/charts',
+    chart: 'traefik',
+    version: '41.0.2',
+    upgradeNotes: 'Chart majors rename values (40.0: service.spec.*, providers.kubernetesIngressNGINX). CRDs are not upgraded by helm.',
+  },
+  localPathProvisioner: {
+    repository: 'https://charts.containeroo.ch',
+    chart: 'local-path-provisioner',
+    version: '0.0.32',
+    upgradeNotes: 'Community packaging of rancher/local-path-provisioner (upstream publishes no Helm repository).',
+  },
+  cloudProviderAzure: {
+    repository: 'https://raw.githubusercontent.com/kubernetes-sigs/cloud-provider-azure/master/helm/repo',
+    chart: 'cloud-provider-azure',
+    version: '1.34.2',
+    upgradeNotes: 'Keep the CCM minor equal to the cluster minor (cloud-provider-azure version skew policy).',
+  },
+  azureDiskCsi: {
+    repository: 'https://raw.githubusercontent.com/kubernetes-sigs/azuredisk-csi-driver/master/charts',
+    chart: 'azuredisk-csi-driver',
+    version: 'v1.33.1',
+    upgradeNotes: 'Driver changelog; the snapshot CRDs ship with the chart.',
+  },
+  metricsServer: {
+    repository: 'https://kubernetes-sigs.github.io/metrics-server/',
+    chart: 'metrics-server',
+    version: '3.13.1',
+    upgradeNotes: 'Chart CHANGELOG.md; never add --kubelet-insecure-tls (kubelets serve CA-signed certificates).',
+  },
+  kubePrometheusStack: {
+    repository: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '88.5.3',
+    upgradeNotes: 'A major bump means CRD changes: apply the new CRDs first (README "Upgrading Chart").',
+  },
+  argoCd: {
+    repository: 'https://argoproj.github.io/argo-helm',
+    chart: 'argo-cd',
+    version: '10.1.1',
+    upgradeNotes: 'argo-helm charts/argo-cd README "Upgrading"; 10.0 turned global.networkPolicy.create on.',
+  },
+} as const satisfies Record<string, ChartPin>;
+
+export type ChartName = keyof typeof CHART_VERSIONS;
+
+/** A version is pinned when it is one exact SemVer version, optionally `v`-prefixed (no range, wildcard or tag). */
+export const PINNED_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;

@@ -1,0 +1,244 @@
+import { TerraformOutput } from 'cdktf';
+import { Construct } from 'constructs';
+import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
+import { NamespaceV1 } from '@cdktf/provider-kubernetes/lib/namespace-v1';
+import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
+import { ArgoCd } from '../constructs/platform/argocd';
+import { caseAssignerApplication } from '../constructs/platform/case-assigner-application';
+import type { PlatformClusterInputs } from '../constructs/platform/cluster-connection';
+import { IngressTls } from '../constructs/platform/ingress-tls';
+import { ManifestsRelease } from '../constructs/platform/manifests-release';
+import { AZURE_IMDS_EXEMPTIONS, metadataEgressPolicy } from '../constructs/platform/metadata-egress-policy';
+import { Monitoring } from '../constructs/platform/monitoring';
+import { platformHosts } from '../constructs/platform/hosts';
+import { PlatformRelease } from '../constructs/platform/platform-release';
+import { PlatformStorage } from '../constructs/platform/storage';
+import { loadValuesFile } from '../constructs/platform/values';
+import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
+
+export interface PlatformStackProps extends EnvironmentStackProps {
+  /** API access and shape of the cluster, from the `<env>-cluster` stack (cross-stack references). */
+  readonly cluster: PlatformClusterInputs;
+}
+
+/** Pod Security Admission level enforced per platform namespace (`warn`/`audit` are always `restricted`). */
+const NAMESPACES = {
+  'tigera-operator': 'privileged', // calico-node: host networking, privileged
+  'local-path-storage': 'privileged', // helper pods create hostPath directories
+  monitoring: 'privileged', // node-exporter: hostNetwork, hostPID, hostPath
+  traefik: 'baseline',
+  argocd: 'baseline',
+} as const;
+type PlatformNamespace = keyof typeof NAMESPACES;
+
+const INGRESS_CLASS = 'traefik';
+/** Secret (in the workload namespace) with the tool's DATABASE_URL and API tokens. */
+export const CASE_ASSIGNER_SECRET = 'case-assigner-env';
+const NODE_PORT_RANGE = [30000, 32767] as const;
+
+/**
+ * `<env>-platform`: everything that runs on the cluster, installed through the cluster's private API endpoint with
+ * credentials that come only from the `<env>-cluster` stack. Order (explicit `depends_on`): CNI -> storage ->
+ * metadata-service block -> monitoring (its CRDs) -> metrics-server, ingress -> Argo CD -> the workload Application.
+ * Every release is atomic with a timeout.
+ */
+export class PlatformStack extends EnvironmentStack {
+  readonly kubernetes: KubernetesProvider;
+  readonly helm: HelmProvider;
+  readonly namespaces: Partial<Record<PlatformNamespace, NamespaceV1>> = {};
+  readonly calico?: PlatformRelease;
+  readonly csrApprover: PlatformRelease;
+  readonly storage: PlatformStorage;
+  readonly clusterPolicies: ManifestsRelease;
+  readonly monitoring: Monitoring;
+  readonly metricsServer: PlatformRelease;
+  readonly ingressTls: IngressTls;
+  readonly traefik: PlatformRelease;
+  readonly argocd: ArgoCd;
+  readonly gitops?: ManifestsRelease;
+
+  constructor(scope: Construct, props: PlatformStackProps) {
+    super(scope, 'platform', { ...props, azurerm: false });
+    const { platform, cluster } = this.config;
+    const { connection } = props.cluster;
+    const nodePorts = { http: cluster.ingress.httpNodePort, https: cluster.ingress.httpsNodePort };
+    validateNodePorts(nodePorts);
+    const hosts = platformHosts(this.config);
+    const nodeSubnet = this.config.network.spokes[cluster.spoke]?.subnets[cluster.subnet];
+    if (!nodeSubnet) throw new Error(`cluster.spoke/subnet ${cluster.spoke}/${cluster.subnet} is not in network.spokes; allowed: an existing spoke subnet`);
+
+    // Credentials only from the cluster stack's outputs: no kubeconfig file, no token, no exec plugin.
+    const apiAccess = {
+      host: connection.endpoint,
+      clusterCaCertificate: connection.caCertificate,
+      clientCertificate: connection.clientCertificate,
+      clientKey: connection.clientKey,
+    };
+    this.kubernetes = new KubernetesProvider(this, 'kubernetes', apiAccess);
+    this.helm = new HelmProvider(this, 'helm', { kubernetes: apiAccess });
+    new TlsProvider(this, 'tls');
+    new RandomProvider(this, 'random');
+    const helm = this.helm;
+    const kubernetes = this.kubernetes;
+
+    const ns = (name: PlatformNamespace): string => {
+      const level = NAMESPACES[name];
+      this.namespaces[name] ??= new NamespaceV1(this, `namespace-${name}`, {
+        provider: kubernetes,
+        metadata: {
+          name,
+          labels: {
+            'app.kubernetes.io/part-of': 'platform',
+            'pod-security.kubernetes.io/enforce': level,
+            'pod-security.kubernetes.io/warn': 'restricted',
+            'pod-security.kubernetes.io/audit': 'restricted',
+          },
+        },
+      });
+      return this.namespaces[name]!.metadata.name;
+    };
+
+    // 1. CNI: nothing else schedules before it.
+    if (!props.cluster.cniInstalledByCluster) {
+      const pools = (loadValuesFile('calico') as { installation: { calicoNetwork: { ipPools: Record<string, unknown>[] } } }).installation.calicoNetwork.ipPools;
+      this.calico = new PlatformRelease(this, 'calico', {
+        chart: 'calico',
+        namespace: ns('tigera-operator'),
+        // Lists replace rather than merge (Helm semantics), so the pool is rebuilt from the file plus the pod CIDR.
+        computedValues: { installation: { calicoNetwork: { ipPools: pools.map((pool) => ({ ...pool, cidr: cluster.podCidr })) } } },
+        provider: helm,
+      });
+    }
+    const cni = this.calico ? [this.calico.release] : [];
+
+    // Kubelet serving certificates (serverTLSBootstrap): approved before anything scrapes kubelets.
+    this.csrApprover = new PlatformRelease(this, 'kubelet-csr-approver', {
+      chart: 'kubeletCsrApprover',
+      namespace: 'kube-system',
+      computedValues: {
+        // Node names are the VM names the cluster stack gives (vm-<prefix>-<env>-cp-N / -wk-N); anything else is refused.
+        providerRegex: `^vm-${this.naming.base}-(cp|wk)-[0-9]+$`,
+        providerIpPrefixes: [nodeSubnet],
+      },
+      dependsOn: cni,
+      provider: helm,
+    });
+    const base = [...cni, this.csrApprover.release];
+
+    // 2. Storage (prod: the CCM also initialises the nodes, so it comes right after the CNI).
+    this.storage = new PlatformStorage(this, 'storage', {
+      storage: platform.storage,
+      azureCloud: props.cluster.azureCloud,
+      podCidr: cluster.podCidr,
+      localPathNamespace: platform.storage.provider === 'local-path' ? ns('local-path-storage') : 'local-path-storage',
+      dependsOn: base,
+      helm,
+      kubernetes,
+    });
+
+    // 3. Metadata-service block before any workload starts. Calico's API server (Tier, GlobalNetworkPolicy) comes up
+    //    while storage installs, so this also gives the operator time to finish.
+    this.clusterPolicies = new ManifestsRelease(this, 'cluster-policies', {
+      releaseName: 'cluster-policies',
+      namespace: 'kube-system',
+      manifests: metadataEgressPolicy(platform.storage.provider === 'azure-disk' ? AZURE_IMDS_EXEMPTIONS : []),
+      dependsOn: [...base, ...this.storage.ready],
+      provider: helm,
+    });
+
+    // 4. Monitoring: its CRDs (ServiceMonitor, PrometheusRule) must exist before anything that ships monitors.
+    this.monitoring = new Monitoring(this, 'monitoring', {
+      monitoring: platform.monitoring,
+      hosts,
+      namespace: ns('monitoring'),
+      storageClassName: this.storage.storageClassName,
+      ingressClassName: INGRESS_CLASS,
+      dependsOn: [...this.storage.ready, this.clusterPolicies.release],
+      helm,
+      kubernetes,
+    });
+    const monitoringCrds = this.monitoring.release.release;
+
+    // 5. metrics-server (HPA), with its ServiceMonitor.
+    this.metricsServer = new PlatformRelease(this, 'metrics-server', {
+      chart: 'metricsServer',
+      namespace: 'kube-system',
+      dependsOn: [monitoringCrds],
+      provider: helm,
+    });
+
+    // 6. Ingress on the NodePorts the cluster's ingress load balancer targets, with the default certificate.
+    this.ingressTls = new IngressTls(this, 'ingress-tls', {
+      domain: hosts.zone,
+      namespace: ns('traefik'),
+      secretName: platform.tls.secretName,
+      source: platform.tls.source,
+      validityDays: platform.tls.validityDays,
+      organization: `${this.config.prefix}-${this.config.name} platform`,
+      provider: kubernetes,
+    });
+    this.traefik = new PlatformRelease(this, 'traefik', {
+      chart: 'traefik',
+      namespace: ns('traefik'),
+      computedValues: {
+        ports: { web: { nodePort: nodePorts.http }, websecure: { nodePort: nodePorts.https } },
+        tlsStore: { default: { defaultCertificate: { secretName: this.ingressTls.secretName } } },
+      },
+      dependsOn: [monitoringCrds, ...(this.ingressTls.secret ? [this.ingressTls.secret] : [])],
+      provider: helm,
+    });
+
+    // 7. Argo CD after the ingress it is published through.
+    this.argocd = new ArgoCd(this, 'argocd', {
+      argocd: platform.argocd,
+      host: hosts.argocd,
+      namespace: ns('argocd'),
+      workerCount: cluster.workers.count,
+      ingressClassName: INGRESS_CLASS,
+      dependsOn: [this.traefik.release, monitoringCrds],
+      helm,
+    });
+
+    // 8. The workload, handed to Argo CD.
+    if (platform.gitops) {
+      this.gitops = new ManifestsRelease(this, 'gitops', {
+        releaseName: 'gitops-bootstrap',
+        namespace: ns('argocd'),
+        manifests: [
+          caseAssignerApplication({
+            ...platform.gitops,
+            values: {
+              ingress: { enabled: true, className: INGRESS_CLASS, host: hosts.cases },
+              metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, dashboard: { enabled: true } },
+              // DATABASE_URL and API tokens: created next to the database, never in git or in these values.
+              secret: { existingSecret: CASE_ASSIGNER_SECRET },
+            },
+          }),
+        ],
+        dependsOn: [this.argocd.release.release],
+        provider: helm,
+      });
+    }
+
+    new TerraformOutput(this, 'grafana_url', { value: `https://${hosts.grafana}`, description: 'Grafana (internal host name; resolve through the platform DNS zone).' });
+    new TerraformOutput(this, 'argocd_url', { value: `https://${this.argocd.host}`, description: 'Argo CD (internal host name).' });
+    if (this.ingressTls.caCertificatePem) {
+      new TerraformOutput(this, 'ingress_ca_certificate', { value: this.ingressTls.caCertificatePem, description: 'CA of the ingress certificate: install it in client trust stores.' });
+    }
+    new TerraformOutput(this, 'argocd_admin_password', { value: this.argocd.adminPassword.result, sensitive: true, description: 'Argo CD `admin` password (terraform output -raw argocd_admin_password).' });
+    new TerraformOutput(this, 'grafana_admin_password', { value: this.monitoring.adminPassword.result, sensitive: true, description: 'Grafana `admin` password (also in Secret monitoring/grafana-admin).' });
+  }
+}
+
+/** The ingress NodePorts must be distinct and inside the default Service NodePort range. */
+export function validateNodePorts(ports: { http: number; https: number }): void {
+  const [min, max] = NODE_PORT_RANGE;
+  for (const [name, port] of Object.entries(ports)) {
+    if (!Number.isInteger(port) || port < min || port > max) {
+      throw new Error(`ingress NodePort ${name} is ${port}; allowed: an integer from ${min} to ${max} (the Service NodePort range)`);
+    }
+  }
+  if (ports.http === ports.https) throw new Error(`ingress NodePorts http and https are both ${ports.http}; allowed: two different ports`);
+}
