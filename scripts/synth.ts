@@ -4,6 +4,7 @@ import { App } from 'cdktf';
 import { ConfigError, formatProblem, loadEnvironments } from '../config';
 import { buildApp } from '../stacks/app';
 import { checkSynthOutput } from '../policy';
+import { writeHandoff } from '../handoff';
 import { addressPlan, stackSummary } from './summary';
 
 /**
@@ -35,6 +36,8 @@ export function synthesize(outdir = 'cdktf.out', names?: string[], configDir?: s
   // Post-synth passes (policy pack, on-premises handoff) are registered below.
   // Policy pack: findings table, cdktf.out/policy-report.json; any unsuppressed error-level finding fails synth.
   if (!checkSynthOutput(outdir)) exitCode = 1;
+  // On-premises handoff: conditional forwarders, firewall rules, hosts fallback, runbook per environment (docs/dns.md).
+  console.log(`handoff: ${writeHandoff(outdir, environments).length} files in ${outdir}/handoff/<env>/`);
 
   console.log(`\nSynthesized ${fs.readdirSync(path.join(outdir, 'stacks')).length} stacks for ${environments.length} environment(s) in ${synthSeconds.toFixed(1)} s -> ${outdir}/stacks/<stack>/cdk.tf.json\n`);
   console.log(stackSummary(outdir));
