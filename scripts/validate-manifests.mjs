@@ -15,7 +15,6 @@
 // Also importable: `validateManifests(text, options)` returns { documents, problems, warnings }.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import ts from 'typescript';
 import { parseAllDocuments } from 'yaml';
 
 /** Model packages, searched in order; each lays out `<apiVersion>/<Kind>.js` with a `.d.ts` beside it. */
@@ -54,6 +53,9 @@ function describeAjvError(e) {
   if (e.keyword === 'required' && e.params?.missingProperty) return { path: pointerToPath(`${e.instancePath}/${e.params.missingProperty}`), message: 'required field is missing' };
   return { path: pointerToPath(e.instancePath), message: msg };
 }
+
+// TypeScript is loaded only when the unknown-field check runs (it is the slow part of start-up).
+let ts;
 
 /** Builds one TypeScript program over the declarations of all models in use; walks documents against them. */
 class FieldChecker {
@@ -188,6 +190,7 @@ export async function validateManifests(input, options = {}) {
   }
 
   if (unknownFields && typed.length > 0) {
+    ts ??= (await import('typescript')).default;
     const checker = new FieldChecker([...new Set(typed.map((t) => t.model.dts))]);
     for (const { d, model, report } of typed) {
       const root = checker.rootType(model.dts, d.value.kind);
