@@ -8,6 +8,21 @@ import type { StackJson } from '../../policy/resolve';
 const remote = (output: string): string => `\${data.terraform_remote_state.cross-stack-reference-input-dev-network.outputs.cross-stack-output-${output}}`;
 const PEERING_API = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01';
 
+/** An inbound Allow for DNS from the on-premises DNS server to the inbound endpoint's static IP. */
+export const dnsRule = (name: string, priority: number, protocol: string): Record<string, unknown> => ({
+  name,
+  network_security_group_name: '${azurerm_network_security_group.dns_in.name}',
+  priority,
+  direction: 'Inbound',
+  access: 'Allow',
+  protocol,
+  source_address_prefixes: ['192.168.10.10/32'],
+  source_port_range: '*',
+  destination_address_prefix: '10.0.1.4',
+  destination_port_range: '53',
+  description: 'on-premises DNS forwards privatelink zones to the inbound endpoint',
+});
+
 export type Env = Record<'dev-network' | 'dev-vpn' | 'dev-services', { resource: Record<string, Record<string, Record<string, any>>>; output?: any; data?: any }>;
 
 export function hybridEnvironment(): Env {
@@ -23,9 +38,29 @@ export function hybridEnvironment(): Env {
           inbound: { name: 'snet-dns-inbound', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.1.0/28'] },
           pe: { name: 'snet-pe', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.2.0/24'] },
         },
-        azurerm_network_security_group: { pe: { name: 'nsg-pe' } },
+        azurerm_network_security_group: { pe: { name: 'nsg-pe' }, dns_in: { name: 'nsg-dns-inbound' } },
         azurerm_subnet_network_security_group_association: {
           pe: { subnet_id: '${azurerm_subnet.pe.id}', network_security_group_id: '${azurerm_network_security_group.pe.id}' },
+          dns_in: { subnet_id: '${azurerm_subnet.inbound.id}', network_security_group_id: '${azurerm_network_security_group.dns_in.id}' },
+        },
+        azurerm_network_security_rule: {
+          dns_udp: dnsRule('allow-dns-udp', 100, 'Udp'),
+          dns_tcp: dnsRule('allow-dns-tcp', 110, 'Tcp'),
+          deny_all: {
+            name: 'deny-all-inbound',
+            network_security_group_name: '${azurerm_network_security_group.dns_in.name}',
+            priority: 4096,
+            direction: 'Inbound',
+            access: 'Deny',
+            protocol: '*',
+            source_address_prefix: '*',
+            source_port_range: '*',
+            destination_address_prefix: '*',
+            destination_port_range: '*',
+          },
+        },
+        azurerm_private_dns_resolver_forwarding_rule: {
+          corp: { name: 'corp', domain_name: 'corp.example.', dns_forwarding_ruleset_id: '${azurerm_private_dns_resolver_dns_forwarding_ruleset.rs.id}', target_dns_servers: [{ ip_address: '192.168.10.10', port: 53 }] },
         },
         azurerm_virtual_network_peering: {
           hub_to_spoke: {

@@ -9,6 +9,7 @@ import {
   spokePeeringDependsOnGateway,
   zonesLinkedToResolverVnet,
 } from '../../policy/rules/hybrid';
+import { dnsPathOpen, prefixContains } from '../../policy/rules/dns-path';
 import type { Rule } from '../../policy/types';
 import { kinds, run } from './fixtures';
 import { asStacks, hybridEnvironment, type Env } from './hybrid-fixture';
@@ -224,5 +225,67 @@ describe(`${inboundEndpointStaticIp.id}: ${inboundEndpointStaticIp.title}`, () =
     const env = hybridEnvironment();
     ipc(env)['private_ip_allocation_method'] = '${var.method}';
     expect(check(inboundEndpointStaticIp, env, 'dev-network', IN)).toEqual(['unknown']);
+  });
+});
+
+describe(`${dnsPathOpen.id}: ${dnsPathOpen.title}`, () => {
+  const IN = 'azurerm_private_dns_resolver_inbound_endpoint.inbound';
+  const rules = (env: Env) => env['dev-network'].resource['azurerm_network_security_rule']!;
+  test('prefix matching: CIDR, host, tags', () => {
+    expect(prefixContains('192.168.10.0/24', '192.168.10.10')).toBe(true);
+    expect(prefixContains('192.168.10.10', '192.168.10.10')).toBe(true);
+    expect(prefixContains('192.168.11.0/24', '192.168.10.10')).toBe(false);
+    expect(prefixContains('VirtualNetwork', '192.168.10.10')).toBe(true);
+    expect(prefixContains('*', '10.0.1.4')).toBe(true);
+    expect(prefixContains('AzureLoadBalancer', '192.168.10.10')).toBe(false);
+  });
+  test('compliant: explicit UDP and TCP 53 allows before the deny-all', () => {
+    expect(check(dnsPathOpen, hybridEnvironment(), 'dev-network', IN)).toEqual([]);
+  });
+  test('compliant: no NSG on the inbound subnet (default AllowVnetInBound covers VPN prefixes)', () => {
+    const env = hybridEnvironment();
+    delete env['dev-network'].resource['azurerm_subnet_network_security_group_association']!['dns_in'];
+    expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual([]);
+  });
+  test('compliant: allowed through the VirtualNetwork tag', () => {
+    const env = hybridEnvironment();
+    for (const k of ['dns_udp', 'dns_tcp']) rules(env)[k]!['source_address_prefixes'] = ['VirtualNetwork'];
+    expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual([]);
+  });
+  test('fails: the field failure, only the deny-all (no DNS allows)', () => {
+    const env = hybridEnvironment();
+    delete rules(env)['dns_udp'];
+    delete rules(env)['dns_tcp'];
+    const problems = run(dnsPathOpen, asStacks(env), IN, 'dev-network');
+    expect(kinds(problems)).toEqual(['fail', 'fail']);
+    expect(problems[0]!.message).toContain('denies UDP 53 from on-premises DNS server 192.168.10.10 to 10.0.1.4');
+  });
+  test('fails: TCP forgotten (large answers and zone transfers fall back to TCP)', () => {
+    const env = hybridEnvironment();
+    delete rules(env)['dns_tcp'];
+    expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual(['fail']);
+  });
+  test('fails: a deny with a lower priority number shadows the allows', () => {
+    const env = hybridEnvironment();
+    rules(env)['deny_all']!['priority'] = 50;
+    expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual(['fail', 'fail']);
+  });
+  test('fails: the allow covers the wrong source range', () => {
+    const env = hybridEnvironment();
+    for (const k of ['dns_udp', 'dns_tcp']) rules(env)[k]!['source_address_prefixes'] = ['192.168.20.0/24'];
+    expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual(['fail', 'fail']);
+  });
+  test('unknown: the allow rule source is not known at synth', () => {
+    const env = hybridEnvironment();
+    rules(env)['dns_udp']!['source_address_prefixes'] = '${var.onprem_dns}';
+    expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual(['unknown']);
+  });
+  test('unknown: an on-premises DNS server address is not known at synth', () => {
+    const env = hybridEnvironment();
+    env['dev-network'].resource['azurerm_private_dns_resolver_forwarding_rule']!['corp']!['target_dns_servers'] = [
+      { ip_address: '192.168.10.10' },
+      { ip_address: '${var.dns2}' },
+    ];
+    expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual(['unknown']);
   });
 });
