@@ -18,6 +18,13 @@ beforeAll(() => {
 
 const workloads = (docs: Manifest[]) => docs.filter((d) => podSpec(d) !== undefined);
 
+/** Whether a ServiceMonitor's label selector (matchLabels and In expressions) matches a Service. */
+function selects(sm: Manifest, svc: Manifest): boolean {
+  const labels = svc.metadata.labels ?? {};
+  const { matchLabels = {}, matchExpressions = [] } = sm.spec.selector as { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values: string[] }[] };
+  return Object.entries(matchLabels).every(([k, v]) => labels[k] === v) && matchExpressions.every((e) => e.operator === 'In' && e.values.includes(labels[e.key]));
+}
+
 describe('helm lint --strict', () => {
   it.each([
     ['dev', DEV_VALUES],
@@ -99,12 +106,21 @@ describe('roles', () => {
     expect(find(prod.docs, 'Deployment', '-worker')).toHaveLength(0);
   });
 
-  it('worker mode replaces the CronJob by one Recreate replica, not autoscaled and without a PDB', () => {
+  it('worker mode replaces the CronJob by one Recreate replica, probed and scraped, not autoscaled and without a PDB', () => {
     const { docs } = render(bin, [PROD_VALUES], { 'assigner.mode': 'worker' });
     const worker = one(docs, 'Deployment', '-worker');
     expect(worker.spec.replicas).toBe(1);
     expect(worker.spec.strategy).toEqual({ type: 'Recreate' });
-    expect(podSpec(worker).containers[0].args).toEqual(['worker']);
+    const c = podSpec(worker).containers[0];
+    expect(c.args).toEqual(['serve', '--with-worker']);
+    expect(c.livenessProbe.httpGet.path).toBe('/healthz');
+    expect(c.readinessProbe.httpGet.path).toBe('/readyz');
+    // Its Service carries only the metrics port (no API traffic), and the ServiceMonitor selects it.
+    const svc = one(docs, 'Service', '-worker');
+    expect(svc.spec.selector).toEqual(worker.spec.selector.matchLabels);
+    expect(svc.spec.ports.map((p: { name: string }) => p.name)).toEqual(['metrics']);
+    expect(selects(one(docs, 'ServiceMonitor'), svc)).toBe(true);
+    expect(selects(one(docs, 'ServiceMonitor'), one(docs, 'Service', '-case-assigner'))).toBe(true);
     expect(find(docs, 'CronJob')).toHaveLength(0);
     expect(find(docs, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name)).toEqual([one(docs, 'Deployment', '-api').metadata.name]);
     expect(find(docs, 'PodDisruptionBudget').every((p) => p.spec.selector.matchLabels['app.kubernetes.io/component'] === 'api')).toBe(true);
@@ -250,7 +266,9 @@ describe('monitoring', () => {
   it('the ServiceMonitor scrapes the Service\'s metrics port at /metrics, with the configured interval and labels', () => {
     const sm = one(prod.docs, 'ServiceMonitor');
     const svc = one(prod.docs, 'Service');
-    expect(sm.spec.selector.matchLabels).toEqual(Object.fromEntries(Object.entries(svc.metadata.labels!).filter(([k]) => ['app.kubernetes.io/name', 'app.kubernetes.io/instance', 'app.kubernetes.io/component'].includes(k))));
+    expect(selects(sm, svc)).toBe(true);
+    expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain(sm.spec.endpoints[0].port);
+    expect(sm.spec.jobLabel).toBe('app.kubernetes.io/instance'); // job="<release>" for the dashboard and alerts
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '30s', scrapeTimeout: '10s' }]);
     expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['support'] });
     expect(sm.metadata.labels?.release).toBe('kube-prometheus-stack');
