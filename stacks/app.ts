@@ -3,12 +3,14 @@ import type { LoadedEnvironment } from '../config';
 import { NetworkStack } from './network-stack';
 import { VpnStack } from './vpn-stack';
 import { ServicesStack } from './services-stack';
+import { ClusterStack } from './cluster-stack';
 
 /** The stacks of one environment, in dependency order. Later stacks are added as their work lands. */
 export interface EnvironmentStacks {
   readonly network: NetworkStack;
   readonly vpn: VpnStack;
   readonly services: ServicesStack;
+  readonly cluster: ClusterStack;
 }
 
 /**
@@ -21,7 +23,8 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
     const network = new NetworkStack(app, { config });
     const vpn = new VpnStack(app, { config, network });
     const services = new ServicesStack(app, { config, network, vpnSharedKey: vpn.vpn.sharedKey.result });
-    result[config.name] = { network, vpn, services };
+    const cluster = new ClusterStack(app, { config, network, keyVault: { id: services.keyVault.vault.id, vaultUri: services.keyVault.vault.vaultUri } });
+    result[config.name] = { network, vpn, services, cluster };
   }
   return result;
 }

@@ -2,9 +2,10 @@ import type { ConfigProblem, ConfigValidator } from '../problems';
 import type { EnvironmentConfig } from '../schema';
 import { validateAddressPlan, validateGatewaySubnet, validateNatSubnets, validateResolverSubnets } from './address-plan';
 import { validateNames } from './naming';
-import { validatePlatform } from './platform';
 import { validateForwardingRuleset, validateOnPremisesDns, validateResolverPlacement, validateZoneLinks } from './dns';
 import { validatePostgres, validatePrivateEndpointSubnet, validateServiceNames, validateSiteRecovery } from './services';
+import { validatePlatform } from './platform';
+import { clusterValidators } from './cluster';
 import { validateBgp, validateGateway, validateIpsecPolicy, validateOnPremises } from './vpn';
 
 /**
@@ -24,6 +25,7 @@ export const VALIDATORS: ReadonlyArray<ConfigValidator> = [
   validateResolverPlacement, validateZoneLinks, validateForwardingRuleset, validateOnPremisesDns,
   validateServiceNames, validateSiteRecovery, validatePostgres, validatePrivateEndpointSubnet,
   validatePlatform,
+  ...clusterValidators,
 ];
 
 export function validateEnvironment(config: EnvironmentConfig): ConfigProblem[] {

@@ -1,0 +1,301 @@
+#!/usr/bin/env bash
+# k8s-bootstrap: turns this Ubuntu VM into a Kubernetes node, once, from cloud-init (runcmd).
+#
+#   kernel -> etcd disk (control planes) -> packages -> containerd -> secrets (Key Vault) -> kubeadm -> verify
+#
+# Node-specific values come from /etc/k8s-bootstrap/node.env (written by cloud-init; no secrets in it). Success
+# writes the sentinel /var/lib/k8s-bootstrap/complete, which the readiness gate (a VM extension) waits for. Any
+# failure writes /var/lib/k8s-bootstrap/failed with the step and the reason, so the gate fails at once with that
+# message instead of timing out. Full log: /var/log/k8s-bootstrap.log.
+set -Eeuo pipefail
+
+# shellcheck source=/dev/null
+. /etc/k8s-bootstrap/node.env
+
+readonly STATE_DIR=/var/lib/k8s-bootstrap
+readonly SENTINEL="$STATE_DIR/complete"
+readonly FAILED="$STATE_DIR/failed"
+readonly LOG=/var/log/k8s-bootstrap.log
+readonly RUN_DIR=/run/k8s-bootstrap
+readonly SEED_DIR=/etc/k8s-bootstrap
+readonly PKI=/etc/kubernetes/pki
+readonly KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
+
+STEP=start
+
+log() {
+  printf '%s [%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$STEP" "$*"
+}
+
+fail() {
+  log "FAILED: $*"
+  printf 'node=%s step=%s time=%s\n%s\nlog: %s\n' "$K8S_NODE_NAME" "$STEP" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" "$LOG" > "$FAILED"
+  exit 1
+}
+
+on_error() {
+  fail "command failed with exit code $1 at line $2: $3"
+}
+
+step() {
+  STEP=$1
+  log "begin"
+}
+
+# retry ATTEMPTS DELAY COMMAND...: runs COMMAND until it succeeds, logging each failed attempt.
+retry() {
+  local attempts=$1 delay=$2 attempt
+  shift 2
+  for attempt in $(seq 1 "$attempts"); do
+    if "$@"; then
+      return 0
+    fi
+    log "attempt ${attempt}/${attempts} of '$*' failed; retrying in ${delay}s"
+    sleep "$delay"
+  done
+  return 1
+}
+
+is_private_ipv4() {
+  case "$1" in
+    10.*|192.168.*|172.1[6-9].*|172.2[0-9].*|172.3[0-1].*) return 0 ;;
+    *) return 1 ;;
+  esac
+}
+
+prepare_kernel() {
+  step kernel
+  # Module and sysctl files are written by cloud-init; load them now instead of waiting for a reboot.
+  modprobe overlay
+  modprobe br_netfilter
+  sysctl --system >/dev/null
+  [ "$(sysctl -n net.ipv4.ip_forward)" = 1 ] || fail "net.ipv4.ip_forward is not 1 after sysctl --system"
+  [ "$(sysctl -n net.bridge.bridge-nf-call-iptables)" = 1 ] || fail "net.bridge.bridge-nf-call-iptables is not 1 (br_netfilter missing?)"
+  swapoff -a
+  sed -ri '/\sswap\s/s/^([^#])/#\1/' /etc/fstab
+  [ -z "$(swapon --noheadings)" ] || fail "swap is still active: kubelet refuses to start with swap on"
+}
+
+prepare_etcd_disk() {
+  step etcd-disk
+  local device="" candidate
+  # The data disk is attached after the VM is created: wait for it. NVMe sizes expose data/by-lun, SCSI sizes scsi1.
+  for _ in $(seq 1 120); do
+    for candidate in "/dev/disk/azure/data/by-lun/${K8S_ETCD_DISK_LUN}" "/dev/disk/azure/scsi1/lun${K8S_ETCD_DISK_LUN}"; do
+      if [ -e "$candidate" ]; then
+        device=$(readlink -f "$candidate")
+        break 2
+      fi
+    done
+    sleep 5
+  done
+  [ -n "$device" ] || fail "the etcd data disk (LUN ${K8S_ETCD_DISK_LUN}) did not appear within 10 minutes: check the data disk attachment"
+  if ! blkid "$device" >/dev/null 2>&1; then
+    log "formatting ${device} (ext4, label etcd_disk)"
+    mkfs.ext4 -q -L etcd_disk "$device"
+  fi
+  mkdir -p "$K8S_ETCD_DISK_MOUNT"
+  grep -q 'LABEL=etcd_disk' /etc/fstab || echo "LABEL=etcd_disk ${K8S_ETCD_DISK_MOUNT} ext4 defaults,nofail,discard 0 2" >> /etc/fstab
+  mountpoint -q "$K8S_ETCD_DISK_MOUNT" || mount "$K8S_ETCD_DISK_MOUNT"
+  log "etcd data disk ${device} mounted at ${K8S_ETCD_DISK_MOUNT}"
+}
+
+install_packages() {
+  step packages
+  export DEBIAN_FRONTEND=noninteractive
+  local minor=${K8S_VERSION%.*}
+  retry 5 20 apt-get update -q
+  retry 5 20 apt-get install -y -q apt-transport-https ca-certificates curl gpg containerd
+  # One repository per minor version; fetch the key fresh (old keys expire, see docs/cluster.md).
+  install -d -m 0755 /etc/apt/keyrings
+  retry 5 20 curl -fsSL --max-time 30 "https://pkgs.k8s.io/core:/stable:/v${minor}/deb/Release.key" -o "$RUN_DIR/kubernetes-release.key"
+  gpg --batch --yes --dearmor -o "$KEYRING" "$RUN_DIR/kubernetes-release.key"
+  echo "deb [signed-by=${KEYRING}] https://pkgs.k8s.io/core:/stable:/v${minor}/deb/ /" > /etc/apt/sources.list.d/kubernetes.list
+  retry 5 20 apt-get update -q
+  retry 5 20 apt-get install -y -q "kubelet=${K8S_VERSION}-*" "kubeadm=${K8S_VERSION}-*" "kubectl=${K8S_VERSION}-*"
+  apt-mark hold kubelet kubeadm kubectl
+  log "installed $(kubeadm version -o short), held kubelet kubeadm kubectl"
+}
+
+configure_containerd() {
+  step containerd
+  local config=/etc/containerd/config.toml pause
+  install -d -m 0755 /etc/containerd
+  # Regenerate the default: packaged configs may disable the CRI plugin. containerd 1.x (config version 2) and
+  # 2.x (version 3) both print "SystemdCgroup = false" under the runc options table; add it if a default omits it.
+  containerd config default > "$config"
+  if grep -q 'SystemdCgroup = ' "$config"; then
+    sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$config"
+  else
+    sed -i '/\.runtimes\.runc\.options\]$/a SystemdCgroup = true' "$config"
+  fi
+  grep -q 'SystemdCgroup = true' "$config" || fail "could not set SystemdCgroup = true in ${config}"
+  # Use the pause image this kubeadm expects (1.x key sandbox_image, 2.x key sandbox).
+  pause=$(kubeadm config images list --kubernetes-version "v${K8S_VERSION}" 2>/dev/null | grep '/pause:' || true)
+  if [ -n "$pause" ]; then
+    sed -ri "s#^(\s*)(sandbox_image|sandbox) = .*#\1\2 = \"${pause}\"#" "$config"
+  fi
+  systemctl enable containerd
+  systemctl restart containerd
+  retry 12 5 test -S /run/containerd/containerd.sock || fail "containerd did not open its socket"
+}
+
+check_private_dns() {
+  step private-dns
+  local host ip=""
+  host=${KV_URI#https://}
+  host=${host%%/*}
+  for _ in $(seq 1 30); do
+    ip=$(getent ahostsv4 "$host" | awk 'NR == 1 { print $1 }' || true)
+    [ -n "$ip" ] && break
+    sleep 10
+  done
+  [ -n "$ip" ] || fail "${host} does not resolve: is privatelink.vaultcore.azure.net linked to this VNet?"
+  is_private_ipv4 "$ip" || fail "${host} resolves to ${ip}, a public address: the privatelink.vaultcore.azure.net zone is not linked to this VNet, so the vault's private endpoint is bypassed"
+  log "${host} resolves to private address ${ip}"
+}
+
+write_key() {
+  local secret=$1 target=$2
+  install -d -m 0755 "$(dirname "$target")"
+  (umask 077 && kv-secret "$secret" > "$target")
+  grep -q 'PRIVATE KEY' "$target" || fail "Key Vault secret ${secret} does not hold a PEM private key"
+}
+
+fetch_secrets() {
+  step secrets
+  BOOTSTRAP_TOKEN=$(kv-secret "$KV_SECRET_BOOTSTRAP_TOKEN")
+  [[ "$BOOTSTRAP_TOKEN" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "Key Vault secret ${KV_SECRET_BOOTSTRAP_TOKEN} is not a bootstrap token ([a-z0-9]{6}.[a-z0-9]{16})"
+  if [ "$K8S_ROLE" != worker ]; then
+    # The shared CA material of every control plane (kubeadm HA, manual certificate distribution).
+    install -d -m 0755 "$PKI" "$PKI/etcd"
+    install -m 0644 "$SEED_DIR/pki/ca.crt" "$PKI/ca.crt"
+    install -m 0644 "$SEED_DIR/pki/front-proxy-ca.crt" "$PKI/front-proxy-ca.crt"
+    install -m 0644 "$SEED_DIR/pki/etcd-ca.crt" "$PKI/etcd/ca.crt"
+    install -m 0644 "$SEED_DIR/pki/sa.pub" "$PKI/sa.pub"
+    write_key "$KV_SECRET_CA_KEY" "$PKI/ca.key"
+    write_key "$KV_SECRET_FRONT_PROXY_CA_KEY" "$PKI/front-proxy-ca.key"
+    write_key "$KV_SECRET_ETCD_CA_KEY" "$PKI/etcd/ca.key"
+    write_key "$KV_SECRET_SA_KEY" "$PKI/sa.key"
+  fi
+  log "fetched join material from Key Vault"
+}
+
+hosts_entry() {
+  # Control planes reach the API by name on loopback: an Azure internal load balancer drops flows that a backend
+  # sends to its own frontend (hairpin).
+  sed -i "/\s${K8S_API_HOST}\$/d" /etc/hosts
+  echo "$1 ${K8S_API_HOST}" >> /etc/hosts
+}
+
+render_kubeadm_config() {
+  install -d -m 0700 "$RUN_DIR"
+  (umask 077 && sed "s/${K8S_TOKEN_PLACEHOLDER}/${BOOTSTRAP_TOKEN}/" "$SEED_DIR/kubeadm.yaml" > "$RUN_DIR/kubeadm.yaml")
+}
+
+write_discovery_kubeconfig() {
+  # File discovery: the CA is pinned by this file, never skipped. No credentials inside (tlsBootstrapToken is in
+  # the JoinConfiguration).
+  local ca_data
+  ca_data=$(base64 -w0 "$SEED_DIR/pki/ca.crt")
+  cat > "$RUN_DIR/discovery.conf" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters:
+- name: ${K8S_CLUSTER_NAME}
+  cluster:
+    server: https://${K8S_API_HOST}:${K8S_API_PORT}
+    certificate-authority-data: ${ca_data}
+contexts:
+- name: discovery
+  context:
+    cluster: ${K8S_CLUSTER_NAME}
+    user: discovery
+current-context: discovery
+users:
+- name: discovery
+  user: {}
+KUBECONFIG
+}
+
+wait_for_api() {
+  step wait-for-api
+  local url="https://${K8S_API_HOST}:${K8S_API_PORT}/readyz" attempt attempts=$((K8S_API_WAIT_MINUTES * 12))
+  for attempt in $(seq 1 "$attempts"); do
+    if curl -fsS --max-time 5 --cacert "$SEED_DIR/pki/ca.crt" "$url" >/dev/null 2>&1; then
+      log "API server ready at ${url}"
+      return 0
+    fi
+    if [ $((attempt % 12)) -eq 0 ]; then
+      log "waiting for ${url}: name resolves to '$(getent ahostsv4 "$K8S_API_HOST" | awk 'NR == 1 { print $1 }' || true)'"
+    fi
+    sleep 5
+  done
+  fail "API server ${url} not ready after ${K8S_API_WAIT_MINUTES} minutes: check control plane 0 (its /var/log/k8s-bootstrap.log), the private DNS record and the load balancer probe"
+}
+
+run_kubeadm() {
+  render_kubeadm_config
+  case "$K8S_ROLE" in
+    init)
+      step kubeadm-init
+      hosts_entry 127.0.0.1
+      kubeadm init --config "$RUN_DIR/kubeadm.yaml" --skip-token-print
+      ;;
+    control-plane)
+      write_discovery_kubeconfig
+      wait_for_api
+      step kubeadm-join
+      kubeadm join --config "$RUN_DIR/kubeadm.yaml"
+      hosts_entry 127.0.0.1
+      ;;
+    worker)
+      write_discovery_kubeconfig
+      wait_for_api
+      step kubeadm-join
+      kubeadm join --config "$RUN_DIR/kubeadm.yaml"
+      ;;
+    *)
+      fail "unknown K8S_ROLE '${K8S_ROLE}' (allowed: init, control-plane, worker)"
+      ;;
+  esac
+  rm -f "$RUN_DIR/kubeadm.yaml"
+}
+
+verify() {
+  step verify
+  systemctl is-active --quiet kubelet || fail "kubelet is not running: journalctl -u kubelet"
+  if [ "$K8S_ROLE" = worker ]; then
+    [ -s /etc/kubernetes/kubelet.conf ] || fail "kubelet has no kubeconfig: the TLS bootstrap did not finish"
+  else
+    retry 30 5 kubectl --kubeconfig /etc/kubernetes/admin.conf get --raw=/readyz >/dev/null || fail "the local API server is not ready: crictl ps -a"
+  fi
+}
+
+main() {
+  mkdir -p "$STATE_DIR" "$RUN_DIR"
+  chmod 0700 "$RUN_DIR"
+  exec > >(tee -a "$LOG") 2>&1
+  trap 'on_error $? $LINENO "$BASH_COMMAND"' ERR
+  if [ -f "$SENTINEL" ]; then
+    log "already bootstrapped ($(cat "$SENTINEL")); nothing to do"
+    return 0
+  fi
+  rm -f "$FAILED"
+  log "bootstrapping ${K8S_NODE_NAME} as ${K8S_ROLE} (Kubernetes ${K8S_VERSION})"
+  prepare_kernel
+  if [ "$K8S_ROLE" != worker ]; then
+    prepare_etcd_disk
+  fi
+  install_packages
+  configure_containerd
+  check_private_dns
+  fetch_secrets
+  run_kubeadm
+  verify
+  STEP=finished
+  date -u +%Y-%m-%dT%H:%M:%SZ > "$SENTINEL"
+  log "bootstrap complete; sentinel ${SENTINEL} written"
+}
+
+main "$@"
