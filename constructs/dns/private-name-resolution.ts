@@ -38,6 +38,13 @@ export class PrivateNameResolution extends Construct {
     };
     const dnsVnet = vnet(plan.resolverVnet);
     const roles = resolverSubnetRoles(plan.resolverVnet);
+    // The hub delegates its resolver subnets; a dedicated DNS spoke's generic subnets get the delegation here.
+    for (const role of [roles.inbound, roles.outbound]) {
+      const subnet = dnsVnet.subnet(role);
+      if (!subnet.delegationInput) {
+        subnet.putDelegation([{ name: 'Microsoft.Network.dnsResolvers', serviceDelegation: { name: 'Microsoft.Network/dnsResolvers', actions: ['Microsoft.Network/virtualNetworks/join/action'] } }]);
+      }
+    }
     this.resolver = new PrivateResolver(this, 'resolver', {
       baseName: props.baseName,
       resourceGroupName: props.resourceGroupName,

@@ -63,6 +63,7 @@ describe('DNS Private Resolver', () => {
     const [inbound] = values(dev.network, 'azurerm_private_dns_resolver_inbound_endpoint');
     expect(inbound.ip_configurations).toEqual({ private_ip_address: '10.10.0.36', private_ip_allocation_method: 'Static', subnet_id: expect.stringContaining('subnet-dnsInbound') });
     const subnet = Object.entries(resources(dev.network, 'azurerm_subnet')).find(([id]) => id.includes('subnet-dnsInbound'))![1];
+    expect(subnet.delegation).toHaveLength(1);
     expect(subnet.delegation[0].service_delegation.name).toBe('Microsoft.Network/dnsResolvers');
   });
 
@@ -82,6 +83,10 @@ describe('DNS Private Resolver', () => {
     );
     expect(values(s.network, 'azurerm_private_dns_resolver')[0].virtual_network_id).toBe(vnetRef(s, 'vnet-hyb-dev-dns'));
     expect(values(s.network, 'azurerm_private_dns_resolver_inbound_endpoint')[0].ip_configurations.private_ip_address).toBe('10.30.0.4');
+    for (const role of ['dns-inbound', 'dns-outbound']) {
+      const subnet = values(s.network, 'azurerm_subnet').find((x) => x.name === `snet-${role}` && String(x.virtual_network_name).includes('spoke-dns'));
+      expect(subnet.delegation).toEqual([{ name: 'Microsoft.Network.dnsResolvers', service_delegation: { name: 'Microsoft.Network/dnsResolvers', actions: ['Microsoft.Network/virtualNetworks/join/action'] } }]);
+    }
     expect(linkPairs(s).filter((p) => p.endsWith(vnetRef(s, 'vnet-hyb-dev-dns')))).toHaveLength(Object.keys(resources(s.network, 'azurerm_private_dns_zone')).length);
   });
 
