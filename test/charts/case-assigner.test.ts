@@ -51,7 +51,7 @@ describe('roles', () => {
   it('renders the expected kinds in production', () => {
     const kinds = prod.docs.map((d) => d.kind).sort();
     expect(kinds).toEqual(
-      ['ConfigMap', 'ConfigMap', 'CronJob', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'PodDisruptionBudget', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
+      ['ConfigMap', 'ConfigMap', 'CronJob', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'NetworkPolicy', 'PodDisruptionBudget', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
     );
   });
 
@@ -251,6 +251,20 @@ describe('networking', () => {
       ['http', 'http'],
       ['metrics', 'http'],
     ]);
+  });
+
+  it('the NetworkPolicy admits the http port only from the release\'s pods, the ingress controller and Prometheus', () => {
+    const np = one(prod.docs, 'NetworkPolicy');
+    expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'case-assigner', 'app.kubernetes.io/instance': 'ca' });
+    expect(np.spec.policyTypes).toEqual(['Ingress']); // egress open unless rules are given
+    expect(np.spec.ingress).toHaveLength(1);
+    expect(np.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
+    expect(np.spec.ingress[0].from.map((p: { namespaceSelector?: { matchLabels: Record<string, string> } }) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? 'release pods')).toEqual([
+      'release pods',
+      'traefik',
+      'monitoring',
+    ]);
+    expect(find(dev.docs, 'NetworkPolicy')).toHaveLength(0);
   });
 
   it('the Ingress uses the traefik class, the internal host and its TLS Secret', () => {
