@@ -1,17 +1,19 @@
-// The dashboard in a real browser: start the app, open it in Debian Chromium through playwright-core, and
-// check what a person would check: the case table lists cases, a row expands to its decision log, and the
-// chart has drawn bars for real data. The screenshot is kept in test-artifacts/ for review.
-import { execFileSync } from 'node:child_process';
+// The dashboard in a real browser: start the embedded app (serve + worker on PGlite with the simulated
+// queue, as `npm run app` does), open it in Debian Chromium through playwright-core, and check what a
+// person would: the case table lists cases and filters, a row expands to its decision log, and the chart
+// has painted bars for the engineers the API reports. The screenshot is kept in test-artifacts/.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import type { Server } from 'node:http';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { startStubApi } from './support/stub-api';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const APP_DIR = join(__dirname, '..');
 const ARTIFACTS = join(APP_DIR, '..', 'test-artifacts');
+const SETTINGS = join(__dirname, 'support', 'browser-settings.yaml');
+const START_TIMEOUT_MS = 90_000; // TypeScript compiled on the fly + PGlite start + first cycle, on a busy 2-core box
 const WAIT_MS = 20_000;
 // The chart's bar colours (EngineerLoadChart.vue: under 80 %, 80-100 %, over capacity).
 const BAR_COLORS: [number, number, number][] = [
@@ -20,19 +22,69 @@ const BAR_COLORS: [number, number, number][] = [
   [0xc2, 0x3a, 0x2b],
 ];
 
-let server: Server | undefined;
+let server: ChildProcess | undefined;
+let serverOutput = '';
 let browser: BrowserContext | undefined;
 let page: Page;
 let baseUrl: string;
 let userDataDir: string | undefined;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer().once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForHealthy(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (server?.exitCode !== null) throw new Error(`the app exited (${server?.exitCode}) before it was ready:\n${serverOutput}`);
+    try {
+      // Ready means: HTTP up and at least one cycle recorded, so there is something to show.
+      const stats = (await (await fetch(`${url}stats`, { signal: AbortSignal.timeout(2_000) })).json()) as { lastCycle: unknown };
+      if (stats.lastCycle) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the app was not ready within ${timeoutMs} ms:\n${serverOutput.slice(-4_000)}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+function stopServer(): Promise<void> {
+  const child = server;
+  if (!child || child.exitCode !== null || child.pid === undefined) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    // The whole process group: npm/node children included.
+    process.kill(-child.pid!, 'SIGTERM');
+  });
+}
 
 beforeAll(async () => {
   // Fail, never skip: a missing browser must turn CI red, not silently drop the test.
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's chromium package (apt-get install chromium) or set CHROMIUM_PATH`);
   execFileSync(process.execPath, [join(APP_DIR, 'scripts', 'ensure-web-build.js')], { stdio: 'inherit', timeout: 120_000 });
 
-  server = await startStubApi(join(APP_DIR, 'web', 'dist'));
-  baseUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+  const port = await freePort();
+  baseUrl = `http://127.0.0.1:${port}/`;
+  server = spawn(
+    process.execPath,
+    ['-r', join(APP_DIR, 'scripts', 'swc-register.js'), join(APP_DIR, 'src', 'cli.ts'), 'serve', '--with-worker', '--port', String(port), '--host', '127.0.0.1', '--settings', SETTINGS],
+    // Embedded PGlite: no DATABASE_URL, whatever the environment running the tests has.
+    { cwd: APP_DIR, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } },
+  );
+  server.stdout!.on('data', (d: Buffer) => (serverOutput += d.toString()));
+  server.stderr!.on('data', (d: Buffer) => (serverOutput += d.toString()));
+  await waitForHealthy(baseUrl, START_TIMEOUT_MS);
 
   userDataDir = mkdtempSync(join(tmpdir(), 'case-assigner-chromium-'));
   browser = await chromium.launchPersistentContext(userDataDir, {
@@ -47,48 +99,62 @@ beforeAll(async () => {
   });
   page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(WAIT_MS);
-}, 180_000);
+}, START_TIMEOUT_MS + 60_000);
 
 afterAll(async () => {
   await browser?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await stopServer();
   if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
-});
+}, 20_000);
 
 test('dashboard shows cases, the per-engineer chart and a decision log', async () => {
   const consoleErrors: string[] = [];
   page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
   page.on('pageerror', (e) => consoleErrors.push(e.message));
+  const stats = (await (await fetch(`${baseUrl}stats`)).json()) as { engineers: { name: string; open: number }[] };
 
   await page.goto(baseUrl);
   expect(await page.evaluate(() => document.visibilityState)).toBe('visible');
 
-  // The case table lists cases with an id, a status and (for assigned ones) an engineer.
-  const rows = page.getByTestId('case-row');
+  // The case table lists cases.
+  const casesTable = page.getByRole('table', { name: /^Cases,/ });
+  const rows = casesTable.getByTestId('case-row');
   await rows.first().waitFor();
   expect(await rows.count()).toBeGreaterThan(0);
-  expect(await page.getByRole('table', { name: /^Cases/ }).getByRole('columnheader', { name: /Engineer/ }).count()).toBe(1);
-  const firstAssigned = rows.filter({ hasText: 'assigned' }).filter({ hasNotText: 'unassigned' }).first();
-  await firstAssigned.waitFor();
+
+  // Filtering by status goes to the API and every row shown has that status.
+  await page.getByRole('search', { name: 'Filter cases' }).getByLabel('Status').selectOption('assigned');
+  await page.waitForFunction(() => {
+    const statuses = [...document.querySelectorAll('[data-testid="case-row"] .badge[class*="status-"]')].map((b) => b.textContent?.trim());
+    return statuses.length > 0 && statuses.every((s) => s === 'assigned');
+  });
+
+  // Sorting: the header says so (aria-sort) and the rows follow.
+  const severityHeader = casesTable.getByRole('columnheader', { name: /Sev\./ });
+  await severityHeader.getByRole('button').click();
+  await expect(severityHeader.getAttribute('aria-sort')).resolves.toBe('ascending');
+  await page.waitForFunction(() => {
+    const sev = [...document.querySelectorAll('[data-testid="case-row"] .sev')].map((s) => s.textContent!.trim());
+    return sev.length > 0 && sev.every((s, i) => i === 0 || sev[i - 1]! <= s);
+  });
 
   // Expanding a row shows "why this case went to whom": candidates, exclusions, the chosen engineer.
-  await firstAssigned.getByRole('button', { name: /^Why case/ }).click();
+  const first = rows.first();
+  const engineer = (await first.locator('td').nth(7).textContent())!.trim();
+  await first.getByRole('button', { name: /^Why case/ }).click();
   const decision = page.getByRole('region', { name: /^Decision log for case/ }).first();
   await decision.getByRole('table').first().waitFor();
-  await expect(decision.getByText('chosen', { exact: true }).count()).resolves.toBeGreaterThan(0);
-  await expect(decision.getByText(/Policy version/).count()).resolves.toBe(1);
+  await expect(decision.getByRole('row', { name: new RegExp(`^${engineer}\\s+chosen`) }).count()).resolves.toBe(1);
+  await expect(decision.getByText('Policy version').count()).resolves.toBeGreaterThan(0);
 
-  // The chart drew bars: Chart.js paints on the canvas, so count painted (non-transparent) pixels and
-  // compare with the engineers behind it, read from the same page's data table.
+  // The chart drew bars: Chart.js paints on the canvas, so count painted pixels of the bar colours once
+  // the canvas is sized to its box (it grows with the number of engineers).
   const chart = page.getByTestId('engineer-chart');
   await chart.waitFor();
-  const engineerRows = await page.getByTestId('engineer-table').locator('tbody tr').count();
-  expect(engineerRows).toBeGreaterThan(0);
   await page.waitForFunction(
     (colors) => {
       const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="engineer-chart"]');
       const ctx = canvas?.getContext('2d');
-      // Sized to its box (it grows with the number of engineers) and painted.
       if (!canvas || !ctx || canvas.width === 0 || canvas.getBoundingClientRect().height !== canvas.parentElement!.getBoundingClientRect().height) return false;
       const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
       let painted = 0;
@@ -102,12 +168,23 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
     BAR_COLORS,
     { timeout: WAIT_MS },
   );
-  const label = await chart.getAttribute('aria-label');
-  expect(label).toMatch(new RegExp(`${engineerRows} engineers, [1-9]\\d* open cases`));
+  // ... for the engineers the API reports, with their open cases.
+  const tableNames = await page.getByTestId('engineer-table').locator('tbody th').allTextContents();
+  expect(tableNames.map((n) => n.trim()).sort()).toEqual(stats.engineers.map((e) => e.name).sort());
+  await expect(chart.getAttribute('aria-label')).resolves.toMatch(new RegExp(`${stats.engineers.length} engineers, [1-9]\\d* open cases`));
 
   // The wallboard numbers and the last cycle are filled in.
   await expect(page.getByTestId('queue-depth').textContent()).resolves.toMatch(/^\s*\d+\s*$/);
-  await expect(page.getByTestId('last-cycle').textContent()).resolves.toMatch(/ok|failed|running/);
+  await expect(page.getByTestId('last-cycle').locator('.cycle-outcome').innerText()).resolves.toMatch(/^(ok|failed|running)$/);
+
+  // A waiting case opens its decision log in a dialog: why nobody could take it.
+  const waitingCase = page.getByTestId('waiting-row').first().getByRole('button', { name: /^Why is case/ });
+  await waitingCase.click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByRole('region', { name: /^Decision log for case/ }).getByRole('table').first().waitFor();
+  await expect(dialog.getByRole('columnheader', { name: 'Why excluded' }).count()).resolves.toBeGreaterThan(0);
+  await page.keyboard.press('Escape');
+  await dialog.waitFor({ state: 'hidden' });
 
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
