@@ -1,17 +1,28 @@
-import { App, Testing } from 'cdktf';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdktf';
 import { loadEnvironments } from '../../config';
 import { buildApp } from '../../stacks/app';
 
-const cache = new Map<string, Record<string, any>>();
+export interface Synthesized {
+  /** The app's output directory (cdktf.out layout), for the policy pack. */
+  readonly outdir: string;
+  /** Every stack's cdk.tf.json by stack id, with cross-stack references resolved as `cdktf synth` does. */
+  readonly stacks: Record<string, any>;
+}
 
-/** Synthesizes the shipped environment once per test file and returns every stack's JSON by stack id. */
-export function synthEnvironment(env: 'dev' | 'prod'): Record<string, any> {
+const cache = new Map<string, Synthesized>();
+
+/** Synthesizes the shipped environment once per test file (a full app.synth(), not per-stack Testing.synth). */
+export function synthEnvironment(env: 'dev' | 'prod'): Synthesized {
   const hit = cache.get(env);
   if (hit) return hit;
-  const app: App = Testing.app();
+  const app = Testing.app();
   buildApp(app, loadEnvironments([env]));
-  const out: Record<string, any> = {};
-  for (const child of app.node.children) out[child.node.id] = JSON.parse(Testing.synth(child as any));
+  app.synth();
+  const dir = path.join(app.outdir, 'stacks');
+  const stacks = Object.fromEntries(fs.readdirSync(dir).map((id) => [id, JSON.parse(fs.readFileSync(path.join(dir, id, 'cdk.tf.json'), 'utf8'))]));
+  const out = { outdir: app.outdir, stacks };
   cache.set(env, out);
   return out;
 }
