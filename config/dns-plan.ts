@@ -183,6 +183,7 @@ export interface DnsPlan {
   readonly inboundIp: string;
   readonly zones: ReadonlyArray<PrivateZoneSpec>;
   readonly zoneLinks: ReadonlyArray<VnetRef>;
+  readonly zoneResolutionPolicy: 'NxDomainRedirect' | 'Default';
   readonly rulesetLinks: ReadonlyArray<VnetRef>;
   readonly rules: ReadonlyArray<ForwardingRulePlan>;
   readonly resolverClients: ReadonlyArray<VnetRef>;
@@ -200,6 +201,7 @@ export function dnsPlan(config: EnvironmentConfig): DnsPlan {
     inboundIp: ip,
     zones: privateZones(config),
     zoneLinks: zoneLinkVnets(config),
+    zoneResolutionPolicy: config.dns.zoneResolutionPolicy,
     rulesetLinks: rulesetLinkVnets(config),
     rules: forwardingRules(config),
     resolverClients: config.dns.resolverClients,

@@ -45,6 +45,14 @@ export const dnsSchema = z
      * @default the hub and every spoke
      */
     zoneLinks: z.array(vnetRef).optional(),
+    /**
+     * What a linked VNet (and so the resolver, for on-premises) answers for a name under a privatelink zone that has
+     * no record here, e.g. another organization's storage account behind its own private endpoint: on-premises
+     * forwards all of `blob.core.windows.net` here. `NxDomainRedirect` falls back to public resolution (that
+     * account keeps working); `Default` answers NXDOMAIN.
+     * @default 'NxDomainRedirect'
+     */
+    zoneResolutionPolicy: z.enum(['NxDomainRedirect', 'Default']).default('NxDomainRedirect'),
     /** Spokes that use the resolver inbound endpoint as their DNS server (custom DNS) instead of zone links. @default [] */
     resolverClients: z.array(vnetRef).default([]),
     /** Forwarding rules in addition to `onPremises.dnsDomains` -> `onPremises.dnsServers`. @default [] */

@@ -17,6 +17,13 @@ export interface PrivateDnsZonesProps {
   readonly links: ReadonlyArray<ZoneLinkTarget>;
   /** Name of the VNet that hosts the resolver inbound endpoint: rejected when missing from `links`. */
   readonly resolverVnet: string;
+  /**
+   * Answer for names without a record in a zone: `NxDomainRedirect` falls back to public resolution, so that
+   * other organizations' private-link resources (whose public CNAMEs also lead into these zone names) still
+   * resolve for clients that forward whole public zones here.
+   * @default 'NxDomainRedirect'
+   */
+  readonly resolutionPolicy?: 'NxDomainRedirect' | 'Default';
   readonly tags?: Record<string, string>;
 }
 
@@ -51,6 +58,7 @@ export class PrivateDnsZones extends Construct {
           privateDnsZoneName: zone.name,
           virtualNetworkId: link.virtualNetworkId,
           registrationEnabled: false,
+          resolutionPolicy: props.resolutionPolicy ?? 'NxDomainRedirect',
           tags: props.tags,
         });
       }

@@ -63,6 +63,7 @@ export class PrivateNameResolution extends Construct {
       zones: plan.zones,
       links: plan.zoneLinks.map((ref) => ({ name: ref, virtualNetworkId: vnet(ref).vnet.id })),
       resolverVnet: plan.resolverVnet,
+      resolutionPolicy: plan.zoneResolutionPolicy,
       tags: props.tags,
     });
     for (const allow of props.nsgAllows) {

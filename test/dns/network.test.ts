@@ -51,9 +51,17 @@ describe('privatelink zones', () => {
           expect(pairs).toContain(`\${azurerm_private_dns_zone.${zone}.name}|${vnetRef(s, vnet)}`);
         }
       }
-      for (const link of values(s.network, 'azurerm_private_dns_zone_virtual_network_link')) expect(link.registration_enabled).toBe(false);
+      for (const link of values(s.network, 'azurerm_private_dns_zone_virtual_network_link')) {
+        expect(link.registration_enabled).toBe(false);
+        expect(link.resolution_policy).toBe('NxDomainRedirect');
+      }
     }
   });
+});
+
+it('answers NXDOMAIN for unknown privatelink names when configured to (no public fallback)', () => {
+  const s = synthesize(testConfig('dev', (env) => { env.dns.zoneResolutionPolicy = 'Default'; }));
+  expect(new Set(values(s.network, 'azurerm_private_dns_zone_virtual_network_link').map((l) => l.resolution_policy))).toEqual(new Set(['Default']));
 });
 
 describe('DNS Private Resolver', () => {
