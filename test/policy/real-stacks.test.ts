@@ -96,6 +96,51 @@ describe.each(['dev', 'prod'])('breaking the real %s output is caught', (env) =>
     expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-002', 'HN-003']));
   });
 
+  test('public network access switched on for every PaaS service (AZ-STG-003, AZ-KV-002, AZ-PG-001, AZ-RSV-001, AZ-ACR-001)', () => {
+    const stacks = environmentStacks(env);
+    const byType: Record<string, string> = {
+      azurerm_storage_account: 'AZ-STG-003',
+      azurerm_key_vault: 'AZ-KV-002',
+      azurerm_postgresql_flexible_server: 'AZ-PG-001',
+      azurerm_recovery_services_vault: 'AZ-RSV-001',
+      azurerm_container_registry: 'AZ-ACR-001',
+    };
+    const expected = new Set<string>();
+    for (const [type, id] of Object.entries(byType)) {
+      for (const [, , c] of resourcesOf(stacks, type)) {
+        c['public_network_access_enabled'] = true;
+        delete c['delegated_subnet_id'];
+        expected.add(id);
+      }
+    }
+    if (expected.size === 0) return; // services stack not synthesized yet
+    expect(new Set(errorIds(stacks))).toEqual(expected);
+  });
+
+  test('cluster VMs with password logins and public IPs (AZ-VM-001, AZ-NIC-001)', () => {
+    const stacks = environmentStacks(env);
+    const vms = resourcesOf(stacks, 'azurerm_linux_virtual_machine');
+    if (vms.length === 0) return; // cluster stack not synthesized yet
+    for (const [, , c] of vms) c['disable_password_authentication'] = false;
+    for (const [, , c] of resourcesOf(stacks, 'azurerm_network_interface')) {
+      for (const ipc of [c['ip_configuration']].flat()) ipc['public_ip_address_id'] = '${azurerm_public_ip.x.id}';
+    }
+    expect(new Set(errorIds(stacks))).toEqual(new Set(['AZ-VM-001', 'AZ-NIC-001']));
+  });
+
+  test('DNS from on-premises blocked on the resolver inbound subnet, inbound IP left dynamic (HN-008, HN-007)', () => {
+    const stacks = environmentStacks(env);
+    const inbound = resourcesOf(stacks, 'azurerm_private_dns_resolver_inbound_endpoint');
+    if (inbound.length === 0) return; // resolver not synthesized yet
+    const dnsAllows = resourcesOf(stacks, 'azurerm_network_security_rule').filter(
+      ([, , c]) => c['access'] === 'Allow' && [c['destination_port_range'], ...(c['destination_port_ranges'] ?? [])].includes('53'),
+    );
+    expect(dnsAllows.length).toBeGreaterThan(0);
+    for (const [id, name] of dnsAllows) delete stacks.get(id)!.resource.azurerm_network_security_rule[name];
+    for (const [, , c] of inbound) for (const ipc of [c['ip_configurations']].flat()) ipc['private_ip_allocation_method'] = 'Dynamic';
+    expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-007', 'HN-008']));
+  });
+
   test('private DNS zones linked away from the resolver VNet, when the environment has private endpoints (HN-005)', () => {
     const stacks = environmentStacks(env);
     const links = resourcesOf(stacks, 'azurerm_private_dns_zone_virtual_network_link');
