@@ -114,9 +114,23 @@ export function validateForwardingRuleset(config: EnvironmentConfig): ConfigProb
   });
   if (rules.length > 1000) problems.push(problem('dns.forwardingRules', 'a forwarding ruleset holds at most 1,000 rules', { value: rules.length, allowed: '1-1000' }));
 
+  const dnsVnet = resolverVnet(config);
+  const clients = config.dns.resolverClients;
+  links.forEach((vnet, i) => {
+    if (clients.includes(vnet)) {
+      problems.push(warning(`dns.resolver.rulesetLinks.${i}`, `"${vnet}" uses the resolver as its DNS server, so this link has no effect: its queries are answered by the inbound endpoint, which applies the rules linked to the resolver VNet "${dnsVnet}"`, { value: vnet, allowed: `remove it; link "${dnsVnet}" instead` }));
+    }
+  });
+  if (clients.length > 0 && rules.length > 0 && !links.includes(dnsVnet)) {
+    problems.push(
+      warning('dns.resolver.rulesetLinks', `the resolver clients (${clients.join(', ')}) cannot resolve ${rules.map((r) => r.domain).join(', ')}: their queries reach the inbound endpoint, which applies only the rules linked to the resolver VNet "${dnsVnet}"`, {
+        value: links,
+        allowed: `a list that includes "${dnsVnet}"`,
+      }),
+    );
+  }
   const ip = inboundIp(config);
   const subnet = inboundSubnet(config);
-  const dnsVnet = resolverVnet(config);
   if (ip && subnet && links.includes(dnsVnet)) {
     const looping = rules.filter((r) => r.targets.some((t) => t === ip || cidrContainsIp(parseCidr(subnet), t)));
     for (const r of looping) {

@@ -97,6 +97,17 @@ describe('forwarding ruleset', () => {
     expect(errors(problemsAfter((env) => { env.dns.forwardingRules = [{ domain: 'azure.example.com', targets: ['10.10.0.36'] }]; }))).toEqual([]);
   });
 
+  it('warns that resolver clients only get the rules linked to the resolver VNet', () => {
+    const all = problemsAfter((env) => { env.dns.zoneLinks = ['hub']; env.dns.resolverClients = ['cluster']; });
+    const warnings = all.filter((p) => p.severity === 'warning' && p.path.startsWith('dns.resolver.rulesetLinks'));
+    expect(warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/"cluster" uses the resolver as its DNS server, so this link has no effect/),
+      expect.stringMatching(/cannot resolve corp.example.com.: .*linked to the resolver VNet "hub"/),
+    ]);
+    const fixed = problemsAfter((env) => { env.dns.zoneLinks = ['hub']; env.dns.resolverClients = ['cluster']; env.dns.resolver.rulesetLinks = ['hub']; });
+    expect(fixed.filter((p) => p.path.startsWith('dns.resolver.rulesetLinks'))).toEqual([]);
+  });
+
   it('rejects a second rule for an on-premises domain', () => {
     const [p] = errors(problemsAfter((env) => { env.dns.forwardingRules = [{ domain: 'corp.example.com', targets: ['192.168.10.12'] }]; }), 'dns.forwardingRules.0.domain');
     expect(p!.message).toMatch(/already has a forwarding rule/);
