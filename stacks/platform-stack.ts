@@ -34,8 +34,6 @@ const NAMESPACES = {
 type PlatformNamespace = keyof typeof NAMESPACES;
 
 const INGRESS_CLASS = 'traefik';
-/** Secret (in the workload namespace) with the tool's DATABASE_URL and API tokens. */
-export const CASE_ASSIGNER_SECRET = 'case-assigner-env';
 const NODE_PORT_RANGE = [30000, 32767] as const;
 
 /**
@@ -140,11 +138,19 @@ export class PlatformStack extends EnvironmentStack {
 
     // 3. Metadata-service block before any workload starts. Calico's API server (Tier, GlobalNetworkPolicy) comes up
     //    while storage installs, so this also gives the operator time to finish.
+    const imds = metadataEgressPolicy(platform.storage.provider === 'azure-disk' ? AZURE_IMDS_EXEMPTIONS : []);
+    const tier = new ManifestsRelease(this, 'cluster-policy-tier', {
+      releaseName: 'cluster-policy-tier',
+      namespace: 'kube-system',
+      manifests: [imds.tier],
+      dependsOn: [...base, ...this.storage.ready],
+      provider: helm,
+    });
     this.clusterPolicies = new ManifestsRelease(this, 'cluster-policies', {
       releaseName: 'cluster-policies',
       namespace: 'kube-system',
-      manifests: metadataEgressPolicy(platform.storage.provider === 'azure-disk' ? AZURE_IMDS_EXEMPTIONS : []),
-      dependsOn: [...base, ...this.storage.ready],
+      manifests: [imds.policy],
+      dependsOn: [tier.release],
       provider: helm,
     });
 
@@ -210,10 +216,9 @@ export class PlatformStack extends EnvironmentStack {
           caseAssignerApplication({
             ...platform.gitops,
             values: {
-              ingress: { enabled: true, className: INGRESS_CLASS, host: hosts.cases },
+              // The internal host whose DNS record the cluster stack creates; TLS from Traefik's default certificate.
+              ingress: { enabled: true, className: INGRESS_CLASS, host: hosts.cases, tlsSecretName: '' },
               metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, dashboard: { enabled: true } },
-              // DATABASE_URL and API tokens: created next to the database, never in git or in these values.
-              secret: { existingSecret: CASE_ASSIGNER_SECRET },
             },
           }),
         ],

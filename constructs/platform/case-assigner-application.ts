@@ -4,6 +4,8 @@ export interface CaseAssignerApplicationProps {
   readonly repoURL: string;
   readonly targetRevision: string;
   readonly chartPath: string;
+  /** Values files inside the chart (the environment's settings), applied before `values`. */
+  readonly valueFiles: ReadonlyArray<string>;
   readonly namespace: string;
   readonly automated: boolean;
   /** Values for the chart computed from the platform (ingress host, storage class, environment). */
@@ -31,7 +33,7 @@ export function caseAssignerApplication(props: CaseAssignerApplicationProps): Ku
         repoURL: props.repoURL,
         targetRevision: props.targetRevision,
         path: props.chartPath,
-        helm: { releaseName: 'case-assigner', valuesObject: props.values },
+        helm: { releaseName: 'case-assigner', valueFiles: [...props.valueFiles], valuesObject: props.values },
       },
       destination: { server: 'https://kubernetes.default.svc', namespace: props.namespace },
       syncPolicy: {

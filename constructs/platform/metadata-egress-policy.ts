@@ -45,18 +45,20 @@ export function blockedPodsSelector(exemptions: ReadonlyArray<MetadataAccessExem
  * allow-lists that union, so any other policy allowing egress to 0.0.0.0/0 would re-open IMDS. A Deny rule in an
  * earlier tier is final; everything else is passed on (`Pass`) to the default tier, so the namespaces' own
  * NetworkPolicies keep working unchanged. Azure's wireserver (168.63.129.16, DNS) is deliberately not blocked.
+ * The tier must exist before a policy names it, and Helm orders unknown kinds alphabetically (GlobalNetworkPolicy
+ * before Tier), so the two go into separate releases, the policy's depending on the tier's.
  */
-export function metadataEgressPolicy(exemptions: ReadonlyArray<MetadataAccessExemption> = []): KubernetesObject[] {
+export function metadataEgressPolicy(exemptions: ReadonlyArray<MetadataAccessExemption> = []): { tier: KubernetesObject; policy: KubernetesObject } {
   const labels = { 'app.kubernetes.io/part-of': 'platform', 'app.kubernetes.io/component': 'network-policy' };
-  return [
-    {
+  return {
+    tier: {
       apiVersion: 'projectcalico.org/v3',
       kind: 'Tier',
       metadata: { name: SECURITY_TIER, labels },
       // Lower order = evaluated first; the default tier comes last. Pass is the tier's fall-through (Calico >= 3.30).
       spec: { order: 100, defaultAction: 'Pass' },
     },
-    {
+    policy: {
       apiVersion: 'projectcalico.org/v3',
       kind: 'GlobalNetworkPolicy',
       metadata: {
@@ -75,5 +77,5 @@ export function metadataEgressPolicy(exemptions: ReadonlyArray<MetadataAccessExe
         ],
       },
     },
-  ];
+  };
 }

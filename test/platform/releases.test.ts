@@ -5,6 +5,7 @@ import { build, built, Json, releases } from './fixtures';
 const COMMON: Record<string, [ChartName | undefined, string]> = {
   calico: ['calico', 'tigera-operator'],
   'kubelet-csr-approver': ['kubeletCsrApprover', 'kube-system'],
+  'cluster-policy-tier': [undefined, 'kube-system'],
   'cluster-policies': [undefined, 'kube-system'],
   'kube-prometheus-stack': ['kubePrometheusStack', 'monitoring'],
   'metrics-server': ['metricsServer', 'kube-system'],
@@ -108,5 +109,5 @@ test('namespaces enforce Pod Security levels and warn at restricted', () => {
   expect(labels.argocd['pod-security.kubernetes.io/enforce']).toBe('baseline');
   expect(labels.traefik['pod-security.kubernetes.io/enforce']).toBe('baseline');
   expect(labels.monitoring['pod-security.kubernetes.io/enforce']).toBe('privileged');
-  for (const l of Object.values(labels)) expect(l['pod-security.kubernetes.io/warn']).toBe('restricted');
+  for (const l of Object.values(labels) as Json[]) expect(l['pod-security.kubernetes.io/warn']).toBe('restricted');
 });
