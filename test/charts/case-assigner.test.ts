@@ -349,9 +349,11 @@ describe('labels and notes', () => {
     }
   });
 
-  it('helm test pod checks /readyz and /metrics through the Service', () => {
+  it('helm test pod (Argo CD: PostSync hook) checks /readyz and /metrics through the Service', () => {
     const pod = one(prod.docs, 'Pod', '-test');
     expect(pod.metadata.annotations?.['helm.sh/hook']).toBe('test');
+    // Argo CD skips Helm test hooks; its own annotation turns the pod into a post-sync smoke test there.
+    expect(pod.metadata.annotations?.['argocd.argoproj.io/hook']).toBe('PostSync');
     expect(pod.spec.containers[0].args[0]).toContain("'http://ca-case-assigner:80'");
     expect(pod.spec.containers[0].args[0]).toContain('/readyz');
   });

@@ -1,6 +1,6 @@
 // scripts/validate-manifests.mjs on hand-written manifests: each check with a compliant and a failing case.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT, validate } from './helm';
@@ -46,11 +46,13 @@ spec:
 
 // The validator's child processes are slow to start (TypeScript and the models load); batch several cases per run.
 describe('validate-manifests.mjs', () => {
-  it('accepts valid core and CRD manifests, free-form maps included', () => {
-    const r = validate(`${GOOD_DEPLOYMENT}---\n${GOOD_CRDS}---\n# only a comment\n`);
+  it('accepts valid core and CRD manifests (free-form maps included) and the Application example in docs/chart.md', () => {
+    const docExample = /```yaml\n(apiVersion: argoproj\.io\/v1alpha1\nkind: Application\n[\s\S]*?)```/.exec(readFileSync(join(ROOT, 'docs', 'chart.md'), 'utf8'))?.[1];
+    expect(docExample).toBeDefined();
+    const r = validate(`${GOOD_DEPLOYMENT}---\n${GOOD_CRDS}---\n# only a comment\n---\n${docExample}`);
     expect(r.problems).toEqual([]);
     expect(r.status).toBe(0);
-    expect(r.documents).toBe(3);
+    expect(r.documents).toBe(4);
   });
 
   it('reports schema errors, unknown fields at any depth, duplicates and unknown kinds, each with kind/name/path', () => {
