@@ -2,6 +2,7 @@ import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
+import { AzurermProvider, AzurermProviderFeatures } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { PrivateEndpointPlan, privateEndpoints } from '../config/dns-plan';
@@ -45,6 +46,10 @@ export class ServicesStack extends EnvironmentStack {
     const s = config.services;
     const location = config.location;
     new RandomProvider(this, 'random');
+    // The cache account has no public endpoint and no queue endpoint: the provider must stay on the management
+    // plane, or refreshing the account fails reading queue properties (403; terraform-provider-azurerm#33454).
+    const azurerm = this.node.findChild('azurerm') as AzurermProvider;
+    azurerm.features = ((azurerm.features ?? [{}]) as AzurermProviderFeatures[]).map((f) => ({ ...f, storage: [{ dataPlaneAvailable: false }] }));
     const client = new DataAzurermClientConfig(this, 'client');
 
     this.resourceGroup = new ResourceGroup(this, 'resource-group', { name: names.resourceGroup, location, tags });

@@ -17,6 +17,12 @@ const zoneName = (s: any, ref: string) => {
   return resources(s.network, 'azurerm_private_dns_zone')[id].name;
 };
 
+it('keeps the azurerm provider off the storage data plane (the cache account is reachable only through its blob endpoint)', () => {
+  const [provider] = dev.services.provider.azurerm;
+  expect(provider.features).toEqual([expect.objectContaining({ storage: [{ data_plane_available: false }] })]);
+  expect(provider.features[0].resource_group).toBeDefined(); // the base stack's features are kept
+});
+
 describe('Key Vault', () => {
   it('uses RBAC, purge protection, no public access and a default-deny ACL', () => {
     expect(one(dev, 'azurerm_key_vault')).toMatchObject({
