@@ -9,6 +9,7 @@ import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { BootstrapToken } from '../constructs/cluster/bootstrap-token';
 import { assertTerraformSafe, Base64Encoder, ClusterSecretNames, renderCloudInit, staticBase64 } from '../constructs/cluster/cloud-init';
 import { ClusterDns } from '../constructs/cluster/cluster-dns';
+import { clusterHandoffRecords } from '../constructs/cluster/handoff-records';
 import { ClusterSecrets } from '../constructs/cluster/cluster-secrets';
 import { InternalLoadBalancer } from '../constructs/cluster/internal-load-balancer';
 import { KubeadmClusterSettings, NodeRole } from '../constructs/cluster/kubeadm-config';
@@ -16,6 +17,7 @@ import { clusterInboundRules } from '../constructs/cluster/nsg-rules';
 import { ClusterNodePool, ETCD_DISK_LUN } from '../constructs/cluster/node-pool';
 import { ClusterPki } from '../constructs/cluster/pki';
 import type { PlatformClusterInputs } from '../constructs/platform/cluster-connection';
+import { registerHandoffRecords } from '../handoff/extensions';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 import type { NetworkStack } from './network-stack';
 
@@ -41,6 +43,9 @@ export const SECRET_NAMES: ClusterSecretNames = {
   etcdCaKey: 'k8s-etcd-ca-key',
   serviceAccountKey: 'k8s-sa-key',
 };
+
+// The API and application names go into the on-premises handoff (runbook, forwarders, hosts fallback).
+registerHandoffRecords(clusterHandoffRecords);
 
 /** Base64 for write_files: literal text in TypeScript, Terraform's base64encode() when the text holds references. */
 const terraformBase64: Base64Encoder = (text) => (Token.isUnresolved(text) ? Fn.base64encode(text) : staticBase64(text));
