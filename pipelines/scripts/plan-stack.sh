@@ -12,6 +12,8 @@ stack_dir="cdktf.out/stacks/$stack"
 mkdir -p "$out_dir"
 if [[ ! -f "$stack_dir/cdk.tf.json" ]]; then
   echo "##vso[task.logissue type=warning]$stack is not in this synth (not in stacks/app.ts yet?): nothing to plan"
+  # Keeps the published artifact non-empty; the summary reads only <stack-id>.json files.
+  echo "$stack is not synthesized" > "$out_dir/$stack.skipped"
   exit 0
 fi
 
@@ -20,7 +22,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/arm-env.sh"
 
 full_plan="$(mktemp)"
 trap 'rm -f "$full_plan" "$stack_dir/plan"' EXIT
-npx --no-install cdktf diff "$stack" --skip-synth --no-color
+./node_modules/.bin/cdktf diff "$stack" --skip-synth --no-color
 terraform -chdir="$stack_dir" show -json plan > "$full_plan"
 node scripts/plan-summary.mjs --reduce "$full_plan" > "$out_dir/$stack.json"
 echo "reduced plan: $out_dir/$stack.json"
