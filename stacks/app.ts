@@ -4,6 +4,7 @@ import { NetworkStack } from './network-stack';
 import { VpnStack } from './vpn-stack';
 import { ServicesStack } from './services-stack';
 import { ClusterStack } from './cluster-stack';
+import { PlatformStack } from './platform-stack';
 
 /** The stacks of one environment, in dependency order. Later stacks are added as their work lands. */
 export interface EnvironmentStacks {
@@ -11,6 +12,7 @@ export interface EnvironmentStacks {
   readonly vpn: VpnStack;
   readonly services: ServicesStack;
   readonly cluster: ClusterStack;
+  readonly platform: PlatformStack;
 }
 
 /**
@@ -24,7 +26,8 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
     const vpn = new VpnStack(app, { config, network });
     const services = new ServicesStack(app, { config, network, vpnSharedKey: vpn.vpn.sharedKey.result });
     const cluster = new ClusterStack(app, { config, network, keyVault: { id: services.keyVault.vault.id, vaultUri: services.keyVault.vault.vaultUri } });
-    result[config.name] = { network, vpn, services, cluster };
+    const platform = new PlatformStack(app, { config, cluster: cluster.platformInputs });
+    result[config.name] = { network, vpn, services, cluster, platform };
   }
   return result;
 }
