@@ -277,9 +277,9 @@ export class ClusterStack extends EnvironmentStack {
     new TerraformOutput(this, 'ca_cert_pem', { value: this.pki.clusterCa.cert.certPem });
     new TerraformOutput(this, 'admin_client_cert_pem', { value: this.pki.adminCert.certPem });
     new TerraformOutput(this, 'admin_client_key_pem', { value: this.pki.adminKey.privateKeyPem, sensitive: true });
-    new TerraformOutput(this, 'control_plane_node_names', { value: cpNames });
-    new TerraformOutput(this, 'worker_node_names', { value: wkNames });
-    new TerraformOutput(this, 'node_names', { value: [...cpNames, ...wkNames] });
+    new TerraformOutput(this, 'control_plane_node_names', { value: this.controlPlanes.nodeNames });
+    new TerraformOutput(this, 'worker_node_names', { value: this.workers.nodeNames });
+    new TerraformOutput(this, 'node_names', { value: [...this.controlPlanes.nodeNames, ...this.workers.nodeNames] });
     new TerraformOutput(this, 'pod_cidr', { value: c.podCidr });
     new TerraformOutput(this, 'service_cidr', { value: c.serviceCidr });
     new TerraformOutput(this, 'readiness_gates', { value: gates, description: 'Extension ids: known only once every node has bootstrapped.' });

@@ -71,6 +71,7 @@ export class ClusterNodePool extends Construct {
 
   constructor(scope: Construct, id: string, props: ClusterNodePoolProps) {
     super(scope, id);
+    this.names = props.nodes.map((n) => n.name);
     if (props.nodes.length === 0) throw new Error(`${this.node.path}: no nodes; allowed: one or more`);
     if (props.identityIds.length === 0) throw new Error(`${this.node.path}: no identities; allowed: the role's user-assigned identity`);
     if (!/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp\d+) /.test(props.sshPublicKey)) {
@@ -159,8 +160,10 @@ export class ClusterNodePool extends Construct {
     });
   }
 
-  /** Node names in index order. */
+  /** Node names (= VM names) in index order, as plain strings. */
   get nodeNames(): string[] {
-    return this.vms.map((vm) => vm.name);
+    return this.names.slice();
   }
+
+  private readonly names: string[];
 }

@@ -86,6 +86,13 @@ describe.each(ROLES)('cloud-init of a %s node', (role) => {
     else expect(paths).toEqual(expect.arrayContaining(['/etc/k8s-bootstrap/pki/front-proxy-ca.crt', '/etc/k8s-bootstrap/pki/etcd-ca.crt', '/etc/k8s-bootstrap/pki/sa.pub']));
   });
 
+  test('fits Azure custom_data (65,535 characters of base64) with realistic certificate sizes', () => {
+    const pem = `-----BEGIN CERTIFICATE-----\n${'A'.repeat(1600)}\n-----END CERTIFICATE-----\n`;
+    const props = nodeProps(role);
+    const full = renderCloudInit({ ...props, pki: { caCertPem: pem, frontProxyCaCertPem: pem, etcdCaCertPem: pem, serviceAccountPublicKeyPem: pem } });
+    expect(Buffer.from(full).toString('base64').length).toBeLessThan(55_000);
+  });
+
   test('is safe inside a Terraform string (no quotes, backslashes or template sequences)', () => {
     expect(() => assertTerraformSafe(text, role)).not.toThrow();
     expect(() => assertTerraformSafe(`${text}"`, role)).toThrow(/outside Terraform references/);
