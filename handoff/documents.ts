@@ -1,5 +1,5 @@
 import { table } from './markdown';
-import type { HandoffModel } from './model';
+import { expectedAnswer, HandoffModel } from './model';
 
 export function hostsFallback(m: HandoffModel): string {
   const exact = m.names.filter((n) => n.ip);
@@ -16,7 +16,7 @@ export function hostsFallback(m: HandoffModel): string {
     '# Acceptable only for a single test machine, or to bridge hours until the forwarders are in place.',
     '#',
     ...exact.map((n) => `${n.ip!.padEnd(15)} ${n.fqdn}`),
-    ...unknown.map((n) => `# (no fixed address at synth) ${n.fqdn}: ${n.note ?? `an address in ${n.within}`}`),
+    ...unknown.map((n) => `# (no fixed address at synth) ${n.fqdn}: ${n.note ?? expectedAnswer(n)}`),
     '',
   ].join('\n');
 }
@@ -47,14 +47,14 @@ export function runbook(m: HandoffModel): string {
     '',
     table(
       ['Command', 'Expected answer'],
-      m.names.map((n) => [`nslookup ${n.fqdn} ${ip}`, n.ip ? `Address: ${n.ip}` : `an address in ${n.within}`]),
+      m.names.map((n) => [`nslookup ${n.fqdn} ${ip}`, n.ip ? `Address: ${n.ip}` : expectedAnswer(n)]),
     ),
     '- **Timeout**: the tunnel is down, or UDP/TCP 53 to ' + `${ip} is blocked (see firewall-rules.md). Field failure 2.`,
     '- **A public address**: the privatelink zone is not linked to the resolver VNet. Field failure 1; the config validator should have refused it.',
     '',
     '## 2. On-premises clients resolve through their own DNS (from a client)',
     '',
-    table(['Command', 'Expected answer'], m.names.map((n) => [`nslookup ${n.fqdn}`, n.ip ? `Address: ${n.ip} (alias in privatelink)` : `an address in ${n.within}`])),
+    table(['Command', 'Expected answer'], m.names.map((n) => [`nslookup ${n.fqdn}`, n.ip ? `Address: ${n.ip}` : expectedAnswer(n)])),
     '- **Public address here but a private one in step 1**: the conditional forwarders are missing or wrong (conditional-forwarders.md).',
     '',
     '## 3. The services answer on their ports',

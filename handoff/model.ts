@@ -27,6 +27,11 @@ export interface ExpectedName {
   readonly note?: string;
 }
 
+/** The answer a name must give, in words. */
+export function expectedAnswer(n: ExpectedName): string {
+  return n.ip ?? (n.within ? `an address in ${n.within}` : n.note ?? 'a private address');
+}
+
 export interface HandoffModel {
   readonly environment: string;
   readonly location: string;
@@ -58,7 +63,7 @@ export function handoffModel(config: EnvironmentConfig, sources: ReadonlyArray<H
     ...plan.privateEndpoints.flatMap((pe) =>
       pe.fqdns.map((f) => ({ fqdn: f.fqdn, ip: f.ip, within: f.ip ? undefined : peSubnet, ports: SERVICE_PORTS[pe.service] ?? [443], purpose: `${pe.service} private endpoint (${pe.subresource})`, note: f.note })),
     ),
-    ...extras.map((r) => ({ fqdn: r.fqdn, ip: r.ip, within: r.ip ? undefined : 'the address published by its owner', ports: [443], purpose: r.purpose })),
+    ...extras.map((r) => ({ fqdn: r.fqdn, ip: r.ip, ports: [443], purpose: r.purpose, note: r.ip ? undefined : `the address published for ${r.purpose}` })),
   ];
   return { environment: config.name, location: config.location, plan, forwarders, names, firewall: onPremisesFirewallRules(config), nsgAllows: nsgAllows(config), extraRecords: extras };
 }

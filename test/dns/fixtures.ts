@@ -3,6 +3,9 @@
  * (network, on-premises, VPN, DNS, services) so that they stay independent of the cluster/platform schemas,
  * and run only the DNS and services validators on top of the address plan.
  */
+import * as fs from 'fs';
+import * as path from 'path';
+import { parse } from 'yaml';
 import { App, Testing } from 'cdktf';
 import type { ConfigProblem, EnvironmentConfig } from '../../config';
 import { environmentSchema } from '../../config/schema';
@@ -12,7 +15,11 @@ import { validatePostgres, validatePrivateEndpointSubnet, validateServiceNames, 
 import { NetworkStack } from '../../stacks/network-stack';
 import { ServicesStack } from '../../stacks/services-stack';
 import { VpnStack } from '../../stacks/vpn-stack';
-import { rawEnvironment } from '../helpers/env';
+
+/** The raw YAML of a shipped environment (read here, not through test/helpers, so that these tests do not load stacks/app). */
+export function rawEnvironment(name: 'dev' | 'prod'): any {
+  return parse(fs.readFileSync(path.join(__dirname, '..', '..', 'config', 'environments', `${name}.yaml`), 'utf8'));
+}
 
 const sections = environmentSchema.pick({ name: true, prefix: true, location: true, tags: true, stateBackend: true, network: true, onPremises: true, vpn: true, dns: true, services: true });
 

@@ -4,13 +4,15 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { dnsPlan } from '../../config/dns-plan';
-import { HANDOFF_FILES, writeHandoff } from '../../handoff';
+import { HANDOFF_FILES, registerHandoffRecords, writeHandoff } from '../../handoff';
 import { parseTables } from '../../handoff/markdown';
 import { testConfig } from '../dns/fixtures';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'handoff-'));
 const prodConfig = testConfig('prod');
 const devConfig = testConfig('dev');
+// A registered source (what other work does at module load) and an explicit one (the third argument).
+registerHandoffRecords((config) => [{ fqdn: `grafana.${config.name}.hyb.internal`, forwardZone: `${config.name}.hyb.internal`, purpose: 'Grafana ingress (registered source)' }]);
 const written = writeHandoff(outdir, [
   { file: 'dev.yaml', config: devConfig, warnings: [] },
   { file: 'prod.yaml', config: prodConfig, warnings: [] },
@@ -112,6 +114,16 @@ describe('post-cut-over runbook', () => {
       'Test-NetConnection 192.168.20.10 -Port 9443',
       'ss -tuna | grep 9443',
     ]));
+  });
+});
+
+describe('extension point', () => {
+  it('adds registered and explicit records to the runbook, the hosts fallback and the forwarders (one forwarder per zone)', () => {
+    const runbookCells = parseTables(read('prod', 'runbook')).flat(2);
+    expect(runbookCells).toEqual(expect.arrayContaining(['nslookup grafana.prod.hyb.internal 10.100.0.68', 'nslookup argocd.prod.hyb.internal 10.100.0.68']));
+    expect(read('prod', 'hosts')).toMatch(/^10\.20\.0\.250\s+argocd\.prod\.hyb\.internal$/m);
+    const forwarded = parseTables(read('prod', 'forwarders'))[0]!.map((r) => r[0]);
+    expect(forwarded.filter((z) => z === 'prod.hyb.internal')).toHaveLength(1);
   });
 });
 
