@@ -1,6 +1,7 @@
 /** The two packs. Order inside a pack is the order findings are reported in. */
 import { computeRules } from './rules/compute';
 import { dataServiceRules } from './rules/data-services';
+import { clientVnetsResolvePrivateEndpoints } from './rules/dns-clients';
 import { dnsPathOpen } from './rules/dns-path';
 import { hybridRules } from './rules/hybrid';
 import { keyVaultRules } from './rules/key-vault';
@@ -17,7 +18,7 @@ export const azureBaseline: RulePack = {
 export const hybridNetwork: RulePack = {
   name: 'hybrid-network',
   description: 'Invariants of the hub/spoke VPN and private DNS design, checked across the stacks of one environment.',
-  rules: [...hybridRules, dnsPathOpen],
+  rules: [...hybridRules, dnsPathOpen, clientVnetsResolvePrivateEndpoints],
 };
 
 export const defaultPacks: readonly RulePack[] = [azureBaseline, hybridNetwork];

@@ -6,17 +6,9 @@
 import type { StackContext } from '../resolve';
 import { blocks, environmentName, referencesIn } from '../resolve';
 import type { Problem, Rule, SynthResource } from '../types';
+import { ctxOf, isLinked, key, target, vnetKey, zoneName } from './graph';
 import { fail, unknown, type Tri } from './helpers';
 
-const key = (r: SynthResource): string => `${r.stack}/${r.address}`;
-
-/** Resolves a reference to a resource of the given type (anywhere in the environment). */
-function target(ctx: StackContext, value: unknown, type: string): SynthResource | undefined {
-  const ref = ctx.refTarget(value);
-  return ref && ref.resource.type === type ? ref.resource : undefined;
-}
-
-const ctxOf = (ctx: StackContext, r: SynthResource): StackContext => (r.stack === ctx.stack ? ctx : ctx.app.stack(r.stack));
 
 /** Every resource `r` depends on, directly or transitively: `depends_on` entries and `${...}` references. */
 export function dependencyClosure(r: SynthResource, ctx: StackContext): SynthResource[] {
@@ -130,11 +122,6 @@ export const spokePeeringDependsOnGateway: Rule = {
   },
 };
 
-/** Identity of the VNet a peering (or link) points at, through `${azurerm_virtual_network.x.id|name}`. */
-function vnetKey(ctx: StackContext, value: unknown): string | undefined {
-  const vnet = target(ctx, value, 'azurerm_virtual_network');
-  return vnet ? key(vnet) : undefined;
-}
 
 function peeringEnds(ctx: StackContext, p: SynthResource): { local?: string; remote?: string } {
   const pctx = ctxOf(ctx, p);
@@ -209,10 +196,6 @@ function resolverVnets(ctx: StackContext): { vnets: SynthResource[]; unknowns: s
   return { vnets, unknowns };
 }
 
-function zoneName(ctx: StackContext, zone: SynthResource): string | undefined {
-  const n = ctxOf(ctx, zone).attr(zone.config, 'name');
-  return n.known && typeof n.value === 'string' ? n.value : undefined;
-}
 
 export const zonesLinkedToResolverVnet: Rule = {
   id: 'HN-005',
@@ -234,7 +217,6 @@ export const zonesLinkedToResolverVnet: Rule = {
     if (vnets.length === 0 && unknowns.length === 0) {
       return [fail(`no DNS resolver inbound endpoint in environment '${environmentName(r.stack)}': on-premises clients cannot resolve this endpoint.`)];
     }
-    const links = ctx.environmentResources('azurerm_private_dns_zone_virtual_network_link');
     for (const id of ids) {
       const zone = target(ctx, id, 'azurerm_private_dns_zone');
       if (!zone) {
@@ -243,15 +225,7 @@ export const zonesLinkedToResolverVnet: Rule = {
       }
       const name = zoneName(ctx, zone);
       for (const vnet of vnets) {
-        const linked = links.some((l) => {
-          const lctx = ctxOf(ctx, l);
-          if (vnetKey(lctx, l.config['virtual_network_id']) !== key(vnet)) return false;
-          const linkedZone = target(lctx, l.config['private_dns_zone_name'], 'azurerm_private_dns_zone');
-          if (linkedZone) return key(linkedZone) === key(zone);
-          const literal = lctx.resolve(l.config['private_dns_zone_name']);
-          return literal.known && literal.value === name;
-        });
-        if (!linked) {
+        if (!isLinked(ctx, zone, vnet)) {
           problems.push(fail(`zone ${name ?? zone.address} is not linked to VNet ${vnet.address} (${vnet.stack}), which hosts the DNS resolver inbound endpoint.`));
         }
       }

@@ -23,7 +23,7 @@ export const dnsRule = (name: string, priority: number, protocol: string): Recor
   description: 'on-premises DNS forwards privatelink zones to the inbound endpoint',
 });
 
-export type Env = Record<'dev-network' | 'dev-vpn' | 'dev-services', { resource: Record<string, Record<string, Record<string, any>>>; output?: any; data?: any }>;
+export type Env = Record<'dev-network' | 'dev-vpn' | 'dev-cluster' | 'dev-services', { resource: Record<string, Record<string, Record<string, any>>>; output?: any; data?: any }>;
 
 export function hybridEnvironment(): Env {
   return {
@@ -37,6 +37,7 @@ export function hybridEnvironment(): Env {
           gw: { name: 'GatewaySubnet', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.0.0/27'] },
           inbound: { name: 'snet-dns-inbound', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.1.0/28'] },
           pe: { name: 'snet-pe', virtual_network_name: '${azurerm_virtual_network.hub.name}', address_prefixes: ['10.0.2.0/24'] },
+          nodes: { name: 'snet-nodes', virtual_network_name: '${azurerm_virtual_network.spoke.name}', address_prefixes: ['10.1.0.0/24'] },
         },
         azurerm_network_security_group: { pe: { name: 'nsg-pe' }, dns_in: { name: 'nsg-dns-inbound' } },
         azurerm_subnet_network_security_group_association: {
@@ -91,6 +92,8 @@ export function hybridEnvironment(): Env {
       },
       output: {
         'cross-stack-output-hub_id': { value: '${azurerm_virtual_network.hub.id}' },
+        'cross-stack-output-spoke_id': { value: '${azurerm_virtual_network.spoke.id}' },
+        'cross-stack-output-nodes_subnet_id': { value: '${azurerm_subnet.nodes.id}' },
         'cross-stack-output-gw_subnet_id': { value: '${azurerm_subnet.gw.id}' },
         'cross-stack-output-h2s_id': { value: '${azurerm_virtual_network_peering.hub_to_spoke.id}' },
         'cross-stack-output-s2h_id': { value: '${azurerm_virtual_network_peering.spoke_to_hub.id}' },
@@ -118,12 +121,21 @@ export function hybridEnvironment(): Env {
         },
       },
     },
+    'dev-cluster': {
+      data: { terraform_remote_state: { 'cross-stack-reference-input-dev-network': { backend: 'local', config: { path: 'terraform.dev-network.tfstate' } } } },
+      resource: {
+        azurerm_network_interface: {
+          node0: { name: 'nic-node-0', ip_configuration: [{ name: 'ip', subnet_id: remote('nodes_subnet_id'), private_ip_address_allocation: 'Dynamic' }] },
+        },
+      },
+    },
     'dev-services': {
       data: { terraform_remote_state: { 'cross-stack-reference-input-dev-network': { backend: 'local', config: { path: 'terraform.dev-network.tfstate' } } } },
       resource: {
         azurerm_private_dns_zone: { blob: { name: 'privatelink.blob.core.windows.net' } },
         azurerm_private_dns_zone_virtual_network_link: {
           blob_hub: { name: 'link-hub', private_dns_zone_name: '${azurerm_private_dns_zone.blob.name}', virtual_network_id: remote('hub_id') },
+          blob_spoke: { name: 'link-spoke', private_dns_zone_name: '${azurerm_private_dns_zone.blob.name}', virtual_network_id: remote('spoke_id') },
         },
         azurerm_private_endpoint: {
           blob: {

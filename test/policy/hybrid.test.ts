@@ -9,6 +9,7 @@ import {
   spokePeeringDependsOnGateway,
   zonesLinkedToResolverVnet,
 } from '../../policy/rules/hybrid';
+import { clientVnetsResolvePrivateEndpoints } from '../../policy/rules/dns-clients';
 import { dnsPathOpen, prefixContains } from '../../policy/rules/dns-path';
 import type { Rule } from '../../policy/types';
 import { kinds, run } from './fixtures';
@@ -159,7 +160,6 @@ describe(`${zonesLinkedToResolverVnet.id}: ${zonesLinkedToResolverVnet.title}`, 
   });
   test('fails: the field failure, zone linked to a different VNet than the resolver one', () => {
     const env = hybridEnvironment();
-    env['dev-network'].output['cross-stack-output-spoke_id'] = { value: '${azurerm_virtual_network.spoke.id}' };
     link(env)['virtual_network_id'] = '${data.terraform_remote_state.cross-stack-reference-input-dev-network.outputs.cross-stack-output-spoke_id}';
     const problems = run(zonesLinkedToResolverVnet, asStacks(env), PE, 'dev-services');
     expect(kinds(problems)).toEqual(['fail']);
@@ -287,5 +287,44 @@ describe(`${dnsPathOpen.id}: ${dnsPathOpen.title}`, () => {
       { ip_address: '${var.dns2}' },
     ];
     expect(check(dnsPathOpen, env, 'dev-network', IN)).toEqual(['unknown']);
+  });
+});
+
+describe(`${clientVnetsResolvePrivateEndpoints.id}: ${clientVnetsResolvePrivateEndpoints.title}`, () => {
+  const rule = clientVnetsResolvePrivateEndpoints;
+  const SPOKE = 'azurerm_virtual_network.spoke';
+  const links = (env: Env) => env['dev-services'].resource['azurerm_private_dns_zone_virtual_network_link']!;
+  test('compliant: the spoke with the cluster NIC is linked to the endpoint zones', () => {
+    expect(check(rule, hybridEnvironment(), 'dev-network', SPOKE)).toEqual([]);
+  });
+  test('compliant: a VNet without machines needs no link', () => {
+    const env = hybridEnvironment();
+    delete links(env)['blob_spoke'];
+    delete env['dev-cluster'].resource['azurerm_network_interface'];
+    expect(check(rule, env, 'dev-network', SPOKE)).toEqual([]);
+  });
+  test('compliant: no link, but DNS servers point at the resolver inbound endpoint', () => {
+    const env = hybridEnvironment();
+    delete links(env)['blob_spoke'];
+    env['dev-network'].resource['azurerm_virtual_network']!['spoke']!['dns_servers'] = ['10.0.1.4'];
+    expect(check(rule, env, 'dev-network', SPOKE)).toEqual([]);
+  });
+  test('fails: machines in a VNet that is not linked to the zone (followed from a NIC in another stack)', () => {
+    const env = hybridEnvironment();
+    delete links(env)['blob_spoke'];
+    const problems = run(rule, asStacks(env), SPOKE, 'dev-network');
+    expect(kinds(problems)).toEqual(['fail']);
+    expect(problems[0]!.message).toContain('azurerm_network_interface.node0');
+    expect(problems[0]!.message).toContain('privatelink.blob.core.windows.net');
+  });
+  test('fails: custom DNS servers other than the resolver (linked zones are ignored)', () => {
+    const env = hybridEnvironment();
+    env['dev-network'].resource['azurerm_virtual_network']!['spoke']!['dns_servers'] = ['192.168.10.10'];
+    expect(check(rule, env, 'dev-network', SPOKE)).toEqual(['fail']);
+  });
+  test('unknown: DNS servers not known at synth', () => {
+    const env = hybridEnvironment();
+    env['dev-network'].resource['azurerm_virtual_network']!['spoke']!['dns_servers'] = '${var.dns}';
+    expect(check(rule, env, 'dev-network', SPOKE)).toEqual(['unknown']);
   });
 });

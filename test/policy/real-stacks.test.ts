@@ -141,6 +141,13 @@ describe.each(['dev', 'prod'])('breaking the real %s output is caught', (env) =>
     expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-007', 'HN-008']));
   });
 
+  test('VNets with machines pointed at DNS servers that ignore the private zones (HN-009)', () => {
+    const stacks = environmentStacks(env);
+    if (resourcesOf(stacks, 'azurerm_private_endpoint').length === 0 || resourcesOf(stacks, 'azurerm_network_interface').length === 0) return;
+    for (const [, , vnet] of resourcesOf(stacks, 'azurerm_virtual_network')) vnet['dns_servers'] = ['192.0.2.53'];
+    expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-009']));
+  });
+
   test('private DNS zones linked away from the resolver VNet, when the environment has private endpoints (HN-005)', () => {
     const stacks = environmentStacks(env);
     const links = resourcesOf(stacks, 'azurerm_private_dns_zone_virtual_network_link');
