@@ -125,7 +125,7 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   // Filtering by status goes to the API and every row shown has that status.
   await page.getByRole('search', { name: 'Filter cases' }).getByLabel('Status').selectOption('assigned');
   await page.waitForFunction(() => {
-    const statuses = [...document.querySelectorAll('[data-testid="case-row"] .badge[class*="status-"]')].map((b) => b.textContent?.trim());
+    const statuses = Array.from(document.querySelectorAll('[data-testid="case-row"] .badge[class*="status-"]')).map((b) => b.textContent?.trim());
     return statuses.length > 0 && statuses.every((s) => s === 'assigned');
   });
 
@@ -134,7 +134,7 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   await severityHeader.getByRole('button').click();
   await expect(severityHeader.getAttribute('aria-sort')).resolves.toBe('ascending');
   await page.waitForFunction(() => {
-    const sev = [...document.querySelectorAll('[data-testid="case-row"] .sev')].map((s) => s.textContent!.trim());
+    const sev = Array.from(document.querySelectorAll('[data-testid="case-row"] .sev')).map((s) => s.textContent!.trim());
     return sev.length > 0 && sev.every((s, i) => i === 0 || sev[i - 1]! <= s);
   });
 
@@ -176,6 +176,12 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   // The wallboard numbers and the last cycle are filled in.
   await expect(page.getByTestId('queue-depth').textContent()).resolves.toMatch(/^\s*\d+\s*$/);
   await expect(page.getByTestId('last-cycle').locator('.cycle-outcome').innerText()).resolves.toMatch(/^(ok|failed|running)$/);
+
+  // Auto-refresh: at the shortest interval the page reloads its data by itself.
+  const updated = page.getByTestId('last-updated');
+  const before = await updated.getAttribute('datetime');
+  await page.getByLabel('Auto-refresh').selectOption({ label: '5 s' });
+  await page.waitForFunction((prev) => document.querySelector('[data-testid="last-updated"]')?.getAttribute('datetime') !== prev, before, { timeout: 15_000 });
 
   // A waiting case opens its decision log in a dialog: why nobody could take it.
   const waitingCase = page.getByTestId('waiting-row').first().getByRole('button', { name: /^Why is case/ });
