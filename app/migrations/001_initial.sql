@@ -57,7 +57,8 @@ CREATE TABLE assignments (
 );
 CREATE INDEX assignments_unposted ON assignments (next_post_at) WHERE posted_at IS NULL;
 
--- Append-only decision log: "why this case went to whom".
+-- Append-only decision log: "why this case went to whom". candidates is stored compactly:
+-- {"e": [[engineerId, score], ...eligible in choice order], "x": [[[reasons], [engineerIds]], ...]}.
 CREATE TABLE decisions (
   id                 serial PRIMARY KEY,
   case_id            text NOT NULL REFERENCES cases (id),

@@ -1,7 +1,7 @@
 // One cycle's assignment plan: walk open cases in urgency order, ask the policy, update loads as we go.
 // Pure: the stores (PostgreSQL, in-memory) load the snapshot under their lock and persist the plan.
 import type { Decision, Engineer, EngineerState, OpenCase, PolicyConfig } from './domain';
-import { POLICIES, availability, urgencyOrder, type PolicyName } from './policy';
+import { POLICIES, availability, urgencyOrder, type LazyDecision, type PolicyName } from './policy';
 
 export interface Snapshot {
   readonly cases: readonly OpenCase[];
@@ -30,6 +30,11 @@ export interface Plan {
   readonly flagged: number;
 }
 
+function materialize(d: LazyDecision): Decision {
+  const { explain, ...rest } = d;
+  return { ...rest, candidates: explain() };
+}
+
 export function planCycle(snap: Snapshot, policy: PolicyName, cfg: PolicyConfig, now: Date): Plan {
   const decide = POLICIES[policy];
   const avail = availability(snap.engineers, now);
@@ -46,13 +51,13 @@ export function planCycle(snap: Snapshot, policy: PolicyName, cfg: PolicyConfig,
       s.load += weight;
       s.open += 1;
       s.rotation = ++rotation;
-      plan.decisions.push(d);
+      plan.decisions.push(materialize(d));
       plan.assignments.push({ caseId: kase.id, engineerId: d.chosenEngineerId!, ladderStep: d.ladderStep, rotation, weight, product: kase.product });
       continue;
     }
     if (d.outcome === 'flagged') (plan as { flagged: number }).flagged++;
     if (d.outcome !== kase.lastOutcome || d.ladderStep !== kase.lastLadderStep) {
-      plan.decisions.push(d);
+      plan.decisions.push(materialize(d));
       plan.statusChanges.push({ caseId: kase.id, status: d.outcome === 'flagged' ? 'flagged' : 'unassigned', outcome: d.outcome, ladderStep: d.ladderStep });
     }
   }

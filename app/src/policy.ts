@@ -10,13 +10,29 @@ export interface Availability {
   readonly onShift: boolean;
   /** When the engineer can start (ms), null if no shift within a week. */
   readonly startAt: number | null;
+  /** Exclusion reason used when the shift starts after a case's deadline (built once per cycle). */
+  readonly offShiftReason: string;
+}
+
+const iso = (t: number) => new Date(t).toISOString().slice(0, 16) + 'Z';
+
+// Explanation strings repeat across thousands of candidates: build each distinct one once (bounded caches).
+const memo = new Map<string, string[]>();
+function reasons(key: string, make: () => string[]): string[] {
+  let r = memo.get(key);
+  if (!r) {
+    if (memo.size > 50_000) memo.clear();
+    r = make();
+    memo.set(key, r);
+  }
+  return r;
 }
 
 export function availability(engineers: readonly Engineer[], now: Date): Map<string, Availability> {
   const out = new Map<string, Availability>();
   for (const e of engineers) {
     const startAt = nextWorkStart(e.shift, now);
-    out.set(e.id, { onShift: startAt === now.getTime(), startAt });
+    out.set(e.id, { onShift: startAt === now.getTime(), startAt, offShiftReason: startAt === null ? '' : `off shift until ${iso(startAt)}, after the SLA deadline` });
   }
   return out;
 }
@@ -40,7 +56,6 @@ export interface DecideInput {
   readonly now: Date;
 }
 
-const iso = (t: number) => new Date(t).toISOString().slice(0, 16) + 'Z';
 
 /**
  * Readiness levels the ladder tries, in order. Step 0 is the severity's minimum; step 1 accepts one level lower,
@@ -57,60 +72,104 @@ export function ladder(kase: OpenCase, cfg: PolicyConfig, now: Date): { levels: 
   return { levels, exhausted: !canRelax || levels.length === 2 };
 }
 
-function evaluate(input: DecideInput, e: Engineer, minLevel: number): Candidate {
-  const { kase, state, avail, cfg } = input;
-  const reasons: string[] = [];
-  const weight = cfg.severities[kase.severity].weight;
-  const readiness = e.readiness[kase.product] ?? 0;
-  if (e.outOfOffice) reasons.push('out of office');
-  if (readiness === 0) reasons.push(`not ready for ${kase.product} (readiness 0)`);
-  else if (readiness < minLevel) reasons.push(`readiness ${readiness} for ${kase.product} < ${minLevel}`);
-  const s = state.get(e.id) ?? { load: 0, open: 0, rotation: 0 };
-  if (s.load + weight > e.capacity) reasons.push(`capacity: load ${s.load} + weight ${weight} > ${e.capacity}`);
-  const a = avail.get(e.id);
-  if (!a || a.startAt === null) reasons.push('no shift in the next 7 days');
-  // Off shift: acceptable only if the shift starts before the deadline. Once the deadline has passed, only engineers
-  // on shift now qualify, so a breached case goes to the first ready engineer who can act, not to tomorrow's.
-  else if (!a.onShift && a.startAt >= kase.slaDeadline.getTime()) reasons.push(`off shift until ${iso(a.startAt)}, after the SLA deadline`);
-  if (reasons.length > 0) return { engineerId: e.id, engineerName: e.name, eligible: false, excludedReasons: reasons, score: null };
-  // Score (lower is better): engineers on shift now come first (0..1), those who start later but before the
-  // deadline after them (1..2); within each band, the load relative to capacity after taking this case.
-  const ratio = (s.load + weight) / e.capacity;
-  const score = Math.round(((a!.onShift ? 0 : 1) + ratio) * 1e4) / 1e4;
-  return { engineerId: e.id, engineerName: e.name, eligible: true, excludedReasons: [], score };
+/** Per-engineer facts for one case, computed once and reused by every ladder step. */
+interface Facts {
+  readonly e: Engineer;
+  readonly readiness: number;
+  /** Reasons that do not depend on the readiness level tried (out of office, capacity, shift). */
+  readonly hardReasons: string[] | null;
+  readonly score: number;
+  readonly rotation: number;
 }
 
-/** Lowest score; ties go to the engineer who has waited longest since their last assignment (persisted rotation). */
-function pick(cands: Candidate[], state: ReadonlyMap<string, EngineerState>): Candidate[] {
-  const rot = (id: string) => state.get(id)?.rotation ?? 0;
-  return cands.sort((x, y) => {
-    if (x.eligible !== y.eligible) return x.eligible ? -1 : 1;
-    if (!x.eligible) return 0;
-    return x.score! - y.score! || rot(x.engineerId) - rot(y.engineerId) || (x.engineerId < y.engineerId ? -1 : 1);
+function facts(input: DecideInput): Facts[] {
+  const { kase, state, avail, cfg, engineers } = input;
+  const weight = cfg.severities[kase.severity].weight;
+  const deadline = kase.slaDeadline.getTime();
+  const out: Facts[] = new Array(engineers.length);
+  for (let i = 0; i < engineers.length; i++) {
+    const e = engineers[i];
+    const s = state.get(e.id);
+    const load = s ? s.load : 0;
+    const a = avail.get(e.id);
+    let hard: string[] | null = null;
+    if (e.outOfOffice) (hard ??= []).push('out of office');
+    if (load + weight > e.capacity) (hard ??= []).push(...reasons(`c|${load}|${weight}|${e.capacity}`, () => [`capacity: load ${load} + weight ${weight} > ${e.capacity}`]));
+    if (!a || a.startAt === null) (hard ??= []).push('no shift in the next 7 days');
+    // Off shift: acceptable only if the shift starts before the deadline. Once the deadline has passed, only engineers
+    // on shift now qualify, so a breached case goes to the first ready engineer who can act, not to tomorrow's.
+    else if (!a.onShift && a.startAt >= deadline) (hard ??= []).push(a.offShiftReason);
+    // Score (lower is better): engineers on shift now first (0..1), then those who start later but before the
+    // deadline (1..2); within each band, the load relative to capacity after taking this case.
+    const score = hard ? 0 : Math.round(((a!.onShift ? 0 : 1) + (load + weight) / e.capacity) * 1e4) / 1e4;
+    out[i] = { e, readiness: e.readiness[kase.product] ?? 0, hardReasons: hard, score, rotation: s ? s.rotation : 0 };
+  }
+  return out;
+}
+
+const eligibleAt = (f: Facts, level: number) => f.hardReasons === null && f.readiness >= level && f.readiness > 0;
+
+/** Best eligible engineer: lowest score, ties to the longest wait since the last assignment (persisted rotation). */
+function best(fs: Facts[], level: number): Facts | null {
+  let b: Facts | null = null;
+  for (const f of fs) {
+    if (!eligibleAt(f, level)) continue;
+    if (!b || f.score < b.score || (f.score === b.score && (f.rotation < b.rotation || (f.rotation === b.rotation && f.e.id < b.e.id)))) b = f;
+  }
+  return b;
+}
+
+/** The explanation: every engineer, eligible ones first in choice order, each with the reasons it was excluded. */
+function explain(fs: Facts[], level: number, product: string): Candidate[] {
+  const NONE: string[] = [];
+  const out: Candidate[] = fs.map((f) => {
+    let why: string[] = NONE;
+    if (f.readiness === 0) why = reasons(`0|${product}`, () => [`not ready for ${product} (readiness 0)`]);
+    else if (f.readiness < level) why = reasons(`${f.readiness}|${product}|${level}`, () => [`readiness ${f.readiness} for ${product} < ${level}`]);
+    if (f.hardReasons) why = why.length ? [...why, ...f.hardReasons] : f.hardReasons;
+    return { engineerId: f.e.id, engineerName: f.e.name, eligible: why.length === 0, excludedReasons: why, score: why.length === 0 ? f.score : null };
   });
+  // Eligible first in choice order (the same order best() uses), then the excluded in configuration order.
+  const order = (x: Facts, y: Facts) => x.score - y.score || x.rotation - y.rotation || (x.e.id < y.e.id ? -1 : 1);
+  const idx = fs.map((_, i) => i).filter((i) => out[i].eligible).sort((i, j) => order(fs[i], fs[j]));
+  const sorted = idx.map((i) => out[i]);
+  for (const c of out) if (!c.eligible) sorted.push(c);
+  return sorted;
+}
+
+/** A decision whose candidate list is built only when asked for (the log needs it; repeated waits do not). */
+export interface LazyDecision extends Omit<Decision, 'candidates'> {
+  explain(): Candidate[];
 }
 
 /** Our policy: eligibility (shift, capacity, readiness), lowest relative load, fair rotation, relaxation ladder. */
-export function decideOurs(input: DecideInput): Decision {
-  const { kase, engineers, cfg, now } = input;
+export function decideOursLazy(input: DecideInput): LazyDecision {
+  const { kase, cfg, now } = input;
   const { levels, exhausted } = ladder(kase, cfg, now);
-  let candidates: Candidate[] = [];
+  const fs = facts(input);
+  const base = { caseId: kase.id, at: now, policyVersion: cfg.version };
   for (let step = 0; step < levels.length; step++) {
-    candidates = pick(engineers.map((e) => evaluate(input, e, levels[step])), input.state);
-    if (candidates[0]?.eligible) {
-      return { caseId: kase.id, at: now, policyVersion: cfg.version, ladderStep: step, outcome: 'assigned', chosenEngineerId: candidates[0].engineerId, candidates };
-    }
+    const b = best(fs, levels[step]);
+    if (b) return { ...base, ladderStep: step, outcome: 'assigned', chosenEngineerId: b.e.id, explain: () => explain(fs, levels[step], kase.product) };
   }
-  return {
-    caseId: kase.id, at: now, policyVersion: cfg.version, ladderStep: levels.length - 1,
-    outcome: exhausted ? 'flagged' : 'unassigned', chosenEngineerId: null, candidates,
-  };
+  const last = levels.length - 1;
+  return { ...base, ladderStep: last, outcome: exhausted ? 'flagged' : 'unassigned', chosenEngineerId: null, explain: () => explain(fs, levels[last], kase.product) };
+}
+
+export function decideOurs(input: DecideInput): Decision {
+  const { explain: ex, ...d } = decideOursLazy(input);
+  return { ...d, candidates: ex() };
 }
 
 /**
  * The original tool's policy, kept as the benchmark baseline: rotate through engineers with readiness >= 1 for the
  * product, ignoring severity, capacity and shifts (it does skip engineers marked out of office).
  */
+export function decideRoundRobinLazy(input: DecideInput): LazyDecision {
+  const { candidates, ...d } = decideRoundRobin(input);
+  return { ...d, explain: () => candidates };
+}
+
 export function decideRoundRobin(input: DecideInput): Decision {
   const { kase, engineers, cfg, now } = input;
   const cands = engineers.map((e): Candidate => {
@@ -119,7 +178,8 @@ export function decideRoundRobin(input: DecideInput): Decision {
     if ((e.readiness[kase.product] ?? 0) < 1) reasons.push(`not ready for ${kase.product} (readiness 0)`);
     return { engineerId: e.id, engineerName: e.name, eligible: reasons.length === 0, excludedReasons: reasons, score: reasons.length ? null : 0 };
   });
-  const sorted = pick(cands, input.state);
+  const rot = (id: string) => input.state.get(id)?.rotation ?? 0;
+  const sorted = cands.sort((x, y) => (x.eligible !== y.eligible ? (x.eligible ? -1 : 1) : !x.eligible ? 0 : rot(x.engineerId) - rot(y.engineerId) || (x.engineerId < y.engineerId ? -1 : 1)));
   const chosen = sorted[0]?.eligible ? sorted[0].engineerId : null;
   return {
     caseId: kase.id, at: now, policyVersion: `round-robin/${cfg.version}`, ladderStep: 0,
@@ -127,7 +187,7 @@ export function decideRoundRobin(input: DecideInput): Decision {
   };
 }
 
-export const POLICIES: Record<PolicyName, (input: DecideInput) => Decision> = {
-  ours: decideOurs,
-  'round-robin': decideRoundRobin,
+export const POLICIES: Record<PolicyName, (input: DecideInput) => LazyDecision> = {
+  ours: decideOursLazy,
+  'round-robin': decideRoundRobinLazy,
 };

@@ -10,13 +10,20 @@ const DAY = 24 * HOUR;
 const formatters = new Map<string, Intl.DateTimeFormat>();
 const offsets = new Map<string, number>();
 
+const validZones = new Map<string, boolean>();
+
 export function isValidTimeZone(tz: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: tz });
-    return true;
-  } catch {
-    return false;
+  let ok = validZones.get(tz);
+  if (ok === undefined) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: tz });
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    validZones.set(tz, ok);
   }
+  return ok;
 }
 
 /** Minutes to add to UTC to get local wall time in `tz` at instant `t`. */

@@ -1,5 +1,6 @@
 // Read models for the API, straight SQL over the tables the cycle writes.
 import type { Db } from '../db';
+import { expandCandidates, type StoredCandidates } from '../store/candidates';
 
 export const SORT_FIELDS = {
   createdAt: 'c.created_at', slaDeadline: 'c.sla_deadline', severity: 'c.severity', product: 'c.product',
@@ -60,11 +61,13 @@ export async function getCase(db: Db, id: string, now: Date, atRiskMinutes: numb
     `SELECT id, at, policy_version, ladder_step, outcome, chosen_engineer_id, candidates FROM decisions WHERE case_id = $1 ORDER BY id`,
     [id],
   );
+  const names = new Map((await db.query<{ id: string; name: string }>(`SELECT id, name FROM engineers`)).rows.map((e) => [e.id, e.name]));
   return {
     ...caseView(r.rows[0]),
     decisions: d.rows.map((x) => ({
       id: x.id, at: iso(x.at)!, policyVersion: x.policy_version, ladderStep: x.ladder_step, outcome: x.outcome,
-      chosenEngineerId: x.chosen_engineer_id, candidates: typeof x.candidates === 'string' ? JSON.parse(x.candidates) : x.candidates,
+      chosenEngineerId: x.chosen_engineer_id,
+      candidates: expandCandidates((typeof x.candidates === 'string' ? JSON.parse(x.candidates) : x.candidates) as StoredCandidates, names),
     })),
   };
 }

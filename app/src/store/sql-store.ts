@@ -5,6 +5,7 @@ import type { Db } from '../db';
 import type { Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig } from '../domain';
 import { slaDeadline } from '../domain';
 import { planCycle, type Plan } from '../plan';
+import { compactCandidates } from './candidates';
 import type { PolicyName } from '../policy';
 import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
 
@@ -142,7 +143,7 @@ export class SqlStore implements Store {
            SELECT "caseId", at, "policyVersion", "ladderStep", outcome, "chosenEngineerId", candidates
              FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, at timestamptz, "policyVersion" text, "ladderStep" int,
                   outcome text, "chosenEngineerId" text, candidates jsonb)`,
-          [JSON.stringify(plan.decisions)],
+          [JSON.stringify(plan.decisions.map((d) => ({ ...d, candidates: compactCandidates(d.candidates) })))],
         );
       }
       return plan;
