@@ -14,8 +14,8 @@
  * plan is listed as "no plan", so a failed plan job cannot pass for "no changes".
  * Dependency-free so pipeline jobs can run it without `npm ci`.
  */
-import { readFileSync } from 'node:fs';
-import { pathToFileURL } from 'node:url';
+import { readFileSync, realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** Azure DevOps rejects comments above 150,000 characters; stay well below with room for the header. */
 export const MAX_CHARS = 60000;
@@ -185,7 +185,9 @@ export function main(argv) {
   return renderSummary({ title: args.title, marker: args.marker, plans, ...(args.runUrl ? { runUrl: args.runUrl } : {}) });
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+// Run as a script (also through a symlinked checkout, where argv[1] and import.meta.url differ until resolved).
+const invokedAs = process.argv[1] ? realpathSync(process.argv[1]) : '';
+if (invokedAs === realpathSync(fileURLToPath(import.meta.url))) {
   try {
     process.stdout.write(main(process.argv.slice(2)));
   } catch (error) {

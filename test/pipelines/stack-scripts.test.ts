@@ -1,0 +1,152 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { REPO } from './support';
+
+/**
+ * pipelines/scripts/deploy-stack.sh and plan-stack.sh (with arm-env.sh) in a scratch checkout with fake
+ * terraform, cdktf and az: what runs, in which order, with which identity variables, and what is left behind.
+ */
+
+const FIXTURES = path.join(__dirname, 'fixtures');
+const PLAN_JSON = path.join(FIXTURES, 'dev-vpn.tfplan.json');
+const SECRET = 's3cr3t-shared-key-that-must-never-print';
+
+let dir: string;
+let log: string;
+
+/** The variables AzureCLI@2 (workload identity federation, addSpnToEnvironment) and the step env provide. */
+const AZURE_CLI_TASK_ENV = {
+  AZURESUBSCRIPTION_CLIENT_ID: 'client-guid',
+  AZURESUBSCRIPTION_TENANT_ID: 'tenant-guid',
+  AZURESUBSCRIPTION_SERVICE_CONNECTION_ID: 'connection-guid',
+  SYSTEM_ACCESSTOKEN: 'system-access-token',
+  SYSTEM_OIDCREQUESTURI: 'https://dev.azure.com/org/project-guid/_apis/distributedtask/hubs/build/plans/x/jobs/y/oidctoken',
+};
+
+function run(script: string, args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync('bash', [path.join(REPO, 'pipelines/scripts', script), ...args], {
+    cwd: dir,
+    encoding: 'utf8',
+    env: {
+      PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`,
+      HOME: dir,
+      FAKE_LOG: log,
+      FAKE_PLAN_JSON: PLAN_JSON,
+      AGENT_TEMPDIRECTORY: path.join(dir, 'agent-temp'),
+      ...AZURE_CLI_TASK_ENV,
+      ...env,
+    },
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+const calls = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []);
+const commands = () => calls().filter((l) => /^(terraform|cdktf) /.test(l));
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'stack-scripts-'));
+  log = path.join(dir, 'calls.log');
+  fs.mkdirSync(path.join(dir, 'bin'));
+  fs.mkdirSync(path.join(dir, 'agent-temp'));
+  fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'cdktf.out', 'stacks', 'dev-vpn'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'cdktf.out', 'stacks', 'dev-vpn', 'cdk.tf.json'), '{}');
+  fs.symlinkSync(path.join(REPO, 'scripts'), path.join(dir, 'scripts'));
+  fs.copyFileSync(path.join(FIXTURES, 'fake-terraform.sh'), path.join(dir, 'bin', 'terraform'));
+  fs.copyFileSync(path.join(FIXTURES, 'fake-cdktf.sh'), path.join(dir, 'node_modules', '.bin', 'cdktf'));
+  fs.writeFileSync(path.join(dir, 'bin', 'az'), '#!/usr/bin/env bash\necho "az $*" >> "$FAKE_LOG"\necho sub-from-connection\n');
+  for (const f of ['terraform', 'az']) fs.chmodSync(path.join(dir, 'bin', f), 0o755);
+  fs.chmodSync(path.join(dir, 'node_modules', '.bin', 'cdktf'), 0o755);
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('deploy-stack.sh', () => {
+  test('with changes: init, plan -out=tfplan -detailed-exitcode, then apply of exactly that saved plan', () => {
+    const r = run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '2' });
+    expect(r.stderr).not.toMatch(/unexpected/);
+    expect(r.status).toBe(0);
+    expect(commands()).toEqual([
+      'terraform -chdir=cdktf.out/stacks/dev-vpn init -input=false -lock-timeout=20m',
+      'terraform -chdir=cdktf.out/stacks/dev-vpn plan -input=false -lock-timeout=20m -detailed-exitcode -out=tfplan',
+      'terraform -chdir=cdktf.out/stacks/dev-vpn show -json tfplan',
+      'terraform -chdir=cdktf.out/stacks/dev-vpn apply -input=false -lock-timeout=20m tfplan',
+    ]);
+    expect(fs.existsSync(path.join(dir, 'cdktf.out/stacks/dev-vpn/tfplan'))).toBe(false);
+  });
+
+  test('puts the plan summary on the run page before applying, without values', () => {
+    const r = run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '2' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const summary = path.join(dir, 'agent-temp', 'dev-vpn-plan.md');
+    expect(r.stdout).toContain(`##vso[task.uploadsummary]${summary}`);
+    const md = fs.readFileSync(summary, 'utf8');
+    expect(md).toContain('| `dev-vpn` | 1 | 1 | 2 | 1 | 1 | 1 |');
+    expect(md).not.toContain(SECRET);
+    expect(fs.readdirSync(path.join(dir, 'agent-temp'))).toEqual(['dev-vpn-plan.md']);
+  });
+
+  test('without changes nothing is applied; a failed plan fails the job and applies nothing', () => {
+    expect(run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '0' }).status).toBe(0);
+    expect(commands().some((c) => / apply /.test(c))).toBe(false);
+    fs.rmSync(log);
+    expect(run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '1' }).status).toBe(1);
+    expect(commands().some((c) => / (apply|show) /.test(c))).toBe(false);
+  });
+
+  test('terraform sees the workload identity in token-refresh mode and no static credential', () => {
+    run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '2', ARM_CLIENT_SECRET: 'leaked', idToken: 'static-token', ARM_OIDC_TOKEN: 'static' });
+    const envs = calls().filter((l) => l.startsWith('env '));
+    expect(envs.length).toBe(4);
+    for (const e of envs) {
+      expect(e).toBe(`env ARM_USE_OIDC=true ARM_USE_AZUREAD=true ARM_CLIENT_ID=client-guid ARM_TENANT_ID=tenant-guid ARM_SUBSCRIPTION_ID=sub-from-connection ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID=connection-guid ARM_OIDC_REQUEST_URL=${AZURE_CLI_TASK_ENV.SYSTEM_OIDCREQUESTURI} ARM_OIDC_REQUEST_TOKEN=set ARM_CLIENT_SECRET= ARM_OIDC_TOKEN=`);
+    }
+  });
+
+  test('the subscription from the variable group wins over the service connection default', () => {
+    run('deploy-stack.sh', ['dev-vpn'], { ARM_SUBSCRIPTION_ID: 'sub-from-variable-group' });
+    expect(calls().find((l) => l.startsWith('env '))).toContain('ARM_SUBSCRIPTION_ID=sub-from-variable-group');
+    expect(calls().some((l) => l.startsWith('az '))).toBe(false);
+  });
+
+  test('outside a workload identity federation step it stops before terraform, naming what is missing', () => {
+    const r = run('deploy-stack.sh', ['dev-vpn'], { SYSTEM_ACCESSTOKEN: '' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/##vso\[task.logissue type=error\]SYSTEM_ACCESSTOKEN is empty/);
+    expect(commands()).toEqual([]);
+  });
+
+  test('a stack the app does not synthesize yet is skipped with a warning', () => {
+    const r = run('deploy-stack.sh', ['dev-platform']);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/##vso\[task.logissue type=warning\]dev-platform is not in this synth/);
+    expect(commands()).toEqual([]);
+  });
+});
+
+describe('plan-stack.sh', () => {
+  test('cdktf diff on the synthesized stack, then only a reduced plan (no values) is left for the artifact', () => {
+    const out = path.join(dir, 'staging', 'plans');
+    const r = run('plan-stack.sh', ['dev-vpn', out]);
+    expect(r.stderr).not.toMatch(/unexpected/);
+    expect(r.status).toBe(0);
+    expect(commands()).toEqual([
+      'cdktf diff dev-vpn --skip-synth --no-color',
+      'terraform -chdir=cdktf.out/stacks/dev-vpn show -json plan',
+    ]);
+    expect(fs.readdirSync(out)).toEqual(['dev-vpn.json']);
+    const reduced = fs.readFileSync(path.join(out, 'dev-vpn.json'), 'utf8');
+    expect(reduced).not.toContain(SECRET);
+    expect(JSON.parse(reduced).resource_changes.length).toBe(7);
+    expect(fs.existsSync(path.join(dir, 'cdktf.out/stacks/dev-vpn/plan'))).toBe(false);
+  });
+
+  test('a stack not synthesized yet leaves a marker file (the artifact is never empty) and no plan', () => {
+    const out = path.join(dir, 'staging', 'plans');
+    const r = run('plan-stack.sh', ['dev-platform', out]);
+    expect(r.status).toBe(0);
+    expect(fs.readdirSync(out)).toEqual(['dev-platform.skipped']);
+    expect(commands()).toEqual([]);
+  });
+});
