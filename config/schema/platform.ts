@@ -124,9 +124,9 @@ export const platformGitopsSchema = z.strictObject({
   /** Namespace of the case-assignment tool. @default case-assigner */
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/).default('case-assigner'),
   /** Path of the tool's Helm chart in the repository. @default charts/case-assigner */
-  chartPath: z.string().regex(/^[a-zA-Z0-9._/-]+$/).default('charts/case-assigner'),
+  chartPath: z.string().regex(/^(?!.*\.\.)[a-zA-Z0-9._/-]+$/, { error: 'a path inside the repository (no ..)' }).default('charts/case-assigner'),
   /** Values files of the chart for this environment, relative to `chartPath` (settings, image, Secret name). */
-  valueFiles: z.array(z.string().regex(/^[a-zA-Z0-9._/-]+\.ya?ml$/, { error: 'value files are relative .yaml paths inside the chart' })).min(1),
+  valueFiles: z.array(z.string().regex(/^(?!.*\.\.)[a-zA-Z0-9._/-]+\.ya?ml$/, { error: 'value files are relative .yaml paths inside the chart (no ..)' })).min(1),
   /** Let Argo CD sync automatically (prune + self-heal). @default true */
   automated: z.boolean().default(true),
 });
