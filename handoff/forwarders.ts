@@ -59,7 +59,7 @@ export function bindForwarders(m: HandoffModel): string {
     banner(m, '//'),
     '// Include from named.conf: include "/etc/bind/named.conf.azure-forwarders";',
     '// "forward only": never fall back to the internet for these zones, which would return the public addresses.',
-    '// With dnssec-validation on, keep it: these public zones are unsigned, so forwarded answers validate as insecure.',
+    '// If this server validates DNSSEC and these names fail validation, list the zones in options { validate-except { ... }; }.',
     ...m.forwarders.flatMap((f) => [
       `zone "${f.zone}" {`,
       '    type forward;',

@@ -112,6 +112,12 @@ export function validateForwardingRuleset(config: EnvironmentConfig): ConfigProb
     }
     seen.set(r.domain, i);
   });
+  const names = rules.map((r) => r.name);
+  names.forEach((name, i) => {
+    if (names.indexOf(name) !== i && rules[names.indexOf(name)]!.domain !== rules[i]!.domain) {
+      problems.push(problem('dns.forwardingRules', `domains ${rules[names.indexOf(name)]!.domain} and ${rules[i]!.domain} derive the same rule name "${name}"`, { value: rules[i]!.domain, allowed: 'domains whose dots-to-hyphens names differ' }));
+    }
+  });
   if (rules.length > 1000) problems.push(problem('dns.forwardingRules', 'a forwarding ruleset holds at most 1,000 rules', { value: rules.length, allowed: '1-1000' }));
 
   const dnsVnet = resolverVnet(config);

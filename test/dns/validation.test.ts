@@ -113,6 +113,11 @@ describe('forwarding ruleset', () => {
     expect(p!.message).toMatch(/already has a forwarding rule/);
   });
 
+  it('rejects two domains that derive the same rule name', () => {
+    const [p] = errors(problemsAfter((env) => { env.dns.forwardingRules = [{ domain: 'corp-example.com', targets: ['192.168.10.12'] }, { domain: 'corp.example-com.net', targets: ['192.168.10.12'] }]; env.onPremises.dnsDomains = ['corp-example.com.net']; }), 'dns.forwardingRules');
+    expect(p!.message).toMatch(/derive the same rule name "corp-example-com-net"/);
+  });
+
   it('plans one rule per on-premises domain with the trailing dot Azure requires', () => {
     expect(dnsPlan(testConfig('prod')).rules).toEqual([
       { name: 'corp-example-com', domain: 'corp.example.com.', targets: ['192.168.10.10', '192.168.10.11'] },

@@ -95,14 +95,25 @@ describe('container registry', () => {
   });
 });
 
+/** The zone(s) each kind of endpoint must register in (Azure's private endpoint DNS table, westeurope). */
+const ZONES_BY_SUBRESOURCE: Record<string, string[]> = {
+  vault: ['privatelink.vaultcore.azure.net'],
+  AzureSiteRecovery: ['privatelink.siterecovery.windowsazure.com'],
+  blob: ['privatelink.blob.core.windows.net'],
+  AzureBackup: ['privatelink.we.backup.windowsazure.com'],
+  postgresqlServer: ['privatelink.postgres.database.azure.com'],
+  registry: ['privatelink.azurecr.io', 'westeurope.data.privatelink.azurecr.io'],
+};
+
 describe('every private endpoint', () => {
-  it.each([['dev'], ['prod']])('%s: has exactly one zone group whose zones exist in the network stack', (name) => {
+  it.each([['dev'], ['prod']])('%s: has exactly one zone group holding the right zone(s) of the network stack', (name) => {
     const s = name === 'dev' ? dev : prod;
     const pes = values(s.services, 'azurerm_private_endpoint');
     expect(pes.length).toBe(name === 'dev' ? 5 : 6);
     for (const pe of pes) {
       expect(pe.private_dns_zone_group).toEqual({ name: 'default', private_dns_zone_ids: expect.any(Array) });
-      for (const id of pe.private_dns_zone_group.private_dns_zone_ids) expect(zoneName(s, id)).toMatch(/privatelink/);
+      const expected = ZONES_BY_SUBRESOURCE[pe.private_service_connection.subresource_names[0]];
+      expect(pe.private_dns_zone_group.private_dns_zone_ids.map((id: string) => zoneName(s, id))).toEqual(expected);
       expect(pe.subnet_id).toMatch(/subnet-privateEndpoints/);
     }
   });
