@@ -150,3 +150,61 @@ describe('plan-stack.sh', () => {
     expect(commands()).toEqual([]);
   });
 });
+
+describe('summarize-plans.sh', () => {
+  const manifest = { version: '0.21.0', stacks: { 'dev-network': {}, 'dev-vpn': {}, 'prod-network': {} } };
+  beforeEach(() => {
+    fs.writeFileSync(path.join(dir, 'cdktf.out', 'manifest.json'), JSON.stringify(manifest));
+    fs.symlinkSync(path.join(REPO, 'pipelines'), path.join(dir, 'pipelines'));
+    // Downloaded artifacts: plan-<stack-id>/<stack-id>.json (reduced) or .skipped.
+    const plans = path.join(dir, 'plans');
+    fs.mkdirSync(path.join(plans, 'plan-dev-vpn'), { recursive: true });
+    fs.mkdirSync(path.join(plans, 'plan-dev-platform'), { recursive: true });
+    const reduced = spawnSync('node', [path.join(REPO, 'scripts/plan-summary.mjs'), '--reduce', PLAN_JSON], { encoding: 'utf8' }).stdout;
+    fs.writeFileSync(path.join(plans, 'plan-dev-vpn', 'dev-vpn.json'), reduced);
+    fs.writeFileSync(path.join(plans, 'plan-dev-platform', 'dev-platform.skipped'), 'not synthesized');
+  });
+  const env = { PLAN_ENVIRONMENT: 'dev', BUILD_BUILDID: '123', SYSTEM_COLLECTIONURI: 'https://dev.azure.com/org/', SYSTEM_TEAMPROJECT: 'Hybrid Platform' };
+
+  test('summarises every stack of the environment from the manifest; a missing plan shows as "no plan"', () => {
+    const r = run('summarize-plans.sh', [], { ...env, PLAN_DIR: path.join(dir, 'plans'), POST_TO_PULL_REQUEST: 'False' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const md = fs.readFileSync(path.join(dir, 'agent-temp', 'plan-dev.md'), 'utf8');
+    expect(r.stdout).toContain(`##vso[task.uploadsummary]${path.join(dir, 'agent-temp', 'plan-dev.md')}`);
+    expect(md.startsWith('<!-- cdktf-plan:dev -->')).toBe(true);
+    expect(md).toContain('| `dev-vpn` | 1 | 1 | 2 | 1 | 1 | 1 |');
+    expect(md).toContain('| `dev-network` | - | - | - | - | - | no plan: the plan job failed or was skipped |');
+    expect(md).not.toContain('prod-network');
+    expect(md).not.toContain('dev-platform');
+    expect(md).toContain('(https://dev.azure.com/org/Hybrid%20Platform/_build/results?buildId=123)');
+  });
+
+  test('posts to the pull request only in pull-request builds that ask for it', () => {
+    const plans = path.join(dir, 'plans');
+    expect(run('summarize-plans.sh', [], { ...env, PLAN_DIR: plans, POST_TO_PULL_REQUEST: 'True', BUILD_REASON: 'IndividualCI' }).status).toBe(0);
+    // In a PR build it calls pr-comment.mjs, which here has no PR to talk to: the job fails loudly.
+    const pr = run('summarize-plans.sh', [], { ...env, PLAN_DIR: plans, POST_TO_PULL_REQUEST: 'True', BUILD_REASON: 'PullRequest', SYSTEM_PULLREQUEST_PULLREQUESTID: '' });
+    expect(pr.status).toBe(1);
+    expect(pr.stderr).toMatch(/pr-comment: .* is not set/);
+  });
+});
+
+describe('install-terraform.sh', () => {
+  test('refuses anything but an x.y.z release', () => {
+    const r = run('install-terraform.sh', ['latest', path.join(dir, 'tools')]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/"latest" is not a release version/);
+  });
+
+  test('reuses the agent tool cache without downloading, and puts it first on PATH', () => {
+    const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
+    const dest = path.join(dir, 'tools', '1.12.2', `linux_${arch}`);
+    fs.mkdirSync(dest, { recursive: true });
+    fs.writeFileSync(path.join(dest, 'terraform'), '#!/usr/bin/env bash\necho "Terraform v1.12.2"\n', { mode: 0o755 });
+    const r = run('install-terraform.sh', ['1.12.2', path.join(dir, 'tools')], { PATH: '/usr/bin:/bin' });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain(`##vso[task.prependpath]${dest}`);
+    expect(r.stdout).toContain('Terraform v1.12.2');
+  });
+});
