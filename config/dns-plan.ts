@@ -123,7 +123,7 @@ export function privateEndpoints(config: EnvironmentConfig): PrivateEndpointPlan
         staticIps: [],
         fqdns: [
           {
-            fqdn: `<vault-id>-asr-pod01-<id1|prot2|rcm1|srs1|tel1>.${BACKUP_REGION_CODES[config.location]}.privatelink.siterecovery.windowsazure.com`,
+            fqdn: '<vault-id>-asr-pod01-<role>.<geo-code>.privatelink.siterecovery.windowsazure.com',
             note: 'five names created by the endpoint; list them with: az network private-endpoint show -g ' + `${names.resourceGroup} -n ${names.privateEndpoint('siterecovery')} --query "customDnsConfigs[].{fqdn:fqdn,ip:ipAddresses[0]}" -o table`,
           },
         ],
