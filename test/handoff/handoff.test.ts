@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { dnsPlan } from '../../config/dns-plan';
+import { nsgAllows, onPremisesFirewallRules } from '../../config/traffic-plan';
 import { HANDOFF_FILES, registerHandoffRecords, writeHandoff } from '../../handoff';
 import { parseTables } from '../../handoff/markdown';
 import { testConfig } from '../dns/fixtures';
@@ -56,6 +57,24 @@ describe('conditional forwarders', () => {
     for (const [, targets] of zones) expect(targets).toBe('10.100.0.68;');
     // A real third-party check of the syntax (bind9-utils); fails the test if the file is not valid named.conf.
     execFileSync('named-checkconf', [path.join(outdir, 'handoff', 'prod', HANDOFF_FILES.bind)], { stdio: 'pipe' });
+  });
+});
+
+describe.each([['dev', devConfig], ['prod', prodConfig]] as const)('%s: complete coverage', (env, config) => {
+  it('forwards a public zone for every enabled private zone, in all three forms', () => {
+    const rows = parseTables(read(env, 'forwarders'))[0]!.slice(1);
+    const covered = new Set(rows.flatMap((r) => r[2]!.split(', ')));
+    for (const zone of dnsPlan(config).zones) expect(covered).toContain(zone.name);
+    const ps1 = [...read(env, 'powershell').matchAll(/^Set-PrivateLinkForwarder '([^']+)'/gm)].map((m) => m[1]);
+    const bind = [...read(env, 'bind').matchAll(/^zone "([^"]+)"/gm)].map((m) => m[1]);
+    expect(ps1).toEqual(rows.map((r) => r[0]));
+    expect(bind).toEqual(rows.map((r) => r[0]));
+  });
+
+  it('lists every on-premises firewall rule and every NSG allow of the plan', () => {
+    const [onPrem, azure] = parseTables(read(env, 'firewall'));
+    expect(onPrem!.slice(1)).toEqual(onPremisesFirewallRules(config).map((r) => [r.source, r.destination, r.protocol, r.ports, r.purpose]));
+    expect(azure!.slice(1).map((r) => r[1])).toEqual(nsgAllows(config).map((a) => a.name));
   });
 });
 
