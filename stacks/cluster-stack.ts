@@ -47,8 +47,16 @@ export const SECRET_NAMES: ClusterSecretNames = {
 // The API and application names go into the on-premises handoff (runbook, forwarders, hosts fallback).
 registerHandoffRecords(clusterHandoffRecords);
 
-/** Base64 for write_files: literal text in TypeScript, Terraform's base64encode() when the text holds references. */
-const terraformBase64: Base64Encoder = (text) => (Token.isUnresolved(text) ? Fn.base64encode(text) : staticBase64(text));
+/**
+ * Base64 for write_files: literal text in TypeScript, Terraform's base64encode() when the text holds references.
+ * The text is split into literals and whole references joined by join(): references then stay expressions instead
+ * of `${...}` inside a string literal, which cdktf warns it may render incorrectly.
+ */
+const terraformBase64: Base64Encoder = (text) => {
+  if (!Token.isUnresolved(text)) return staticBase64(text);
+  const parts = text.split(/(\$\{TfToken\[TOKEN\.\d+\]\})/).filter((part) => part !== '');
+  return Fn.base64encode(Fn.join('', parts));
+};
 
 /**
  * `<env>-cluster`: a kubeadm cluster on Ubuntu VMs in the cluster spoke. Terraform generates the PKI and the
