@@ -96,6 +96,9 @@ describe('DNS Private Resolver', () => {
       expect(subnet.delegation).toEqual([{ name: 'Microsoft.Network.dnsResolvers', service_delegation: { name: 'Microsoft.Network/dnsResolvers', actions: ['Microsoft.Network/virtualNetworks/join/action'] } }]);
     }
     expect(linkPairs(s).filter((p) => p.endsWith(vnetRef(s, 'vnet-hyb-dev-dns')))).toHaveLength(Object.keys(resources(s.network, 'azurerm_private_dns_zone')).length);
+    // (a) the DNS spoke is served by the gateway: <env>-vpn switches its peering to use the hub's gateway.
+    const transit = values(s.vpn, 'azapi_update_resource').find((u) => String(u.resource_id).includes('peering-dns_spoke-to-hub'));
+    expect(transit.body.properties.useRemoteGateways).toBe(true);
   });
 
   it('points a resolver-client spoke at the inbound endpoint as its DNS server', () => {
