@@ -40,10 +40,10 @@ export function caseAssignerApplication(props: CaseAssignerApplicationProps): Ku
         ...(props.automated ? { automated: { prune: true, selfHeal: true } } : {}),
         // ServerSideApply: the chart's ServiceMonitor/HPA apply cleanly next to other managers (kubectl, HPA controller).
         syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
+        // The chart's pods meet Pod Security "restricted" (docs/chart.md): enforce it on the namespace Argo CD creates.
+        managedNamespaceMetadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } },
         retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },
-      // The HPA owns the replica count.
-      ignoreDifferences: [{ group: 'apps', kind: 'Deployment', jsonPointers: ['/spec/replicas'] }],
     },
   };
 }
