@@ -4,9 +4,9 @@
 // 1. Schema: each document against its kubernetes-models class (core/apps/batch/...; ServiceMonitor and
 //    friends from @kubernetes-models/prometheus-operator; Application/AppProject from @kubernetes-models/argo-cd).
 // 2. Unknown fields: those models' JSON schemas ignore fields they do not know, so a typo such as
-//    `livenessprobe` or `spec.replica` passes them. We walk every document against the same models' TypeScript
-//    declarations (the TypeScript checker resolves each nested type) and report any field that is not declared,
-//    at any depth. Maps (labels, annotations, data, free-form CRD fields) are left alone.
+//    `livenessprobe` or `spec.replica` passes them. We walk every document against the field shapes of the same
+//    models' TypeScript declarations (manifest-shapes.mjs; cached) and report any field that is not declared, at
+//    any depth. Maps (labels, annotations, data, free-form CRD fields) are left alone.
 // 3. Stream checks: apiVersion/kind/metadata.name present, no duplicate kind/namespace/name.
 //
 // Usage: node scripts/validate-manifests.mjs [--json] [--allow-unknown-kinds] [--no-unknown-fields] [file|- ...]
@@ -16,6 +16,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { loadShapes, unknownFields as findUnknownFields } from './manifest-shapes.mjs';
 
 /** Model packages, searched in order; each lays out `<apiVersion>/<Kind>.js` with a `.d.ts` beside it. */
 const MODEL_PACKAGES = ['kubernetes-models', '@kubernetes-models/prometheus-operator', '@kubernetes-models/argo-cd'];
@@ -52,68 +53,6 @@ function describeAjvError(e) {
   if (e.keyword === 'enum' && e.params?.allowedValues) msg += ` (allowed: ${e.params.allowedValues.join(', ')})`;
   if (e.keyword === 'required' && e.params?.missingProperty) return { path: pointerToPath(`${e.instancePath}/${e.params.missingProperty}`), message: 'required field is missing' };
   return { path: pointerToPath(e.instancePath), message: msg };
-}
-
-// TypeScript is loaded only when the unknown-field check runs (it is the slow part of start-up).
-let ts;
-
-/** Builds one TypeScript program over the declarations of all models in use; walks documents against them. */
-class FieldChecker {
-  constructor(dtsFiles) {
-    this.program = ts.createProgram(dtsFiles, {
-      module: ts.ModuleKind.ESNext,
-      moduleResolution: ts.ModuleResolutionKind.Bundler,
-      target: ts.ScriptTarget.ES2022,
-      lib: ['lib.es2022.d.ts'],
-      types: [],
-      noEmit: true,
-      skipLibCheck: true,
-    });
-    this.checker = this.program.getTypeChecker();
-  }
-
-  /** The exported `I<Kind>` interface of a model declaration file. */
-  rootType(dts, kind) {
-    const sf = this.program.getSourceFile(dts);
-    const moduleSymbol = sf && this.checker.getSymbolAtLocation(sf);
-    const sym = moduleSymbol && this.checker.getExportsOfModule(moduleSymbol).find((s) => s.name === `I${kind}`);
-    return sym && this.checker.getDeclaredTypeOfSymbol(sym);
-  }
-
-  unknownFields(value, type) {
-    const found = [];
-    this.walk(value, type, '', found);
-    return found;
-  }
-
-  walk(value, type, path, found) {
-    if (value === null || typeof value !== 'object') return;
-    const c = this.checker;
-    if (type.flags & (ts.TypeFlags.Any | ts.TypeFlags.Unknown)) return;
-    const members = (type.isUnion() ? type.types : [type]).filter((m) => !(m.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)));
-    if (Array.isArray(value)) {
-      const arrayType = members.find((m) => c.isArrayType(m));
-      if (!arrayType) return;
-      const element = c.getTypeArguments(arrayType)[0];
-      value.forEach((item, i) => this.walk(item, element, `${path}[${i}]`, found));
-      return;
-    }
-    const objects = members.filter((m) => m.flags & ts.TypeFlags.Object && !c.isArrayType(m));
-    // A shape with no declared field and no index signature is free-form (RawExtension, CRD fields marked
-    // x-kubernetes-preserve-unknown-fields, Helm valuesObject): anything goes below it.
-    const freeForm = (t) => c.getPropertiesOfType(t).length === 0 && !c.getIndexInfoOfType(t, ts.IndexKind.String);
-    if (objects.length === 0 || objects.some(freeForm)) return;
-    // Several object shapes (rare in these models): accept a field any of them declares, do not descend.
-    for (const [key, child] of Object.entries(value)) {
-      const shapes = objects.map((t) => ({ prop: c.getPropertyOfType(t, key), index: c.getIndexInfoOfType(t, ts.IndexKind.String) }));
-      const hit = shapes.find((s) => s.prop || s.index);
-      if (!hit) {
-        found.push({ path: `${path}.${key}`, message: 'unknown field (not in the API schema: a typo, or a field of another kind or version?)' });
-      } else if (objects.length === 1) {
-        this.walk(child, hit.prop ? c.getTypeOfSymbol(hit.prop) : hit.index.type, `${path}.${key}`, found);
-      }
-    }
-  }
 }
 
 /** Splits YAML text into documents: { index, source (helm "# Source:" comment), value, errors }. */
@@ -190,15 +129,15 @@ export async function validateManifests(input, options = {}) {
   }
 
   if (unknownFields && typed.length > 0) {
-    ts ??= (await import('typescript')).default;
-    const checker = new FieldChecker([...new Set(typed.map((t) => t.model.dts))]);
-    for (const { d, model, report } of typed) {
-      const root = checker.rootType(model.dts, d.value.kind);
-      if (!root) {
+    const models = typed.map(({ d, model }) => ({ key: `${d.value.apiVersion}/${d.value.kind}`, kind: d.value.kind, dts: model.dts }));
+    const shapes = await loadShapes([...new Map(models.map((m) => [m.key, m])).values()]);
+    for (const [i, { d, report }] of typed.entries()) {
+      const graph = shapes.get(models[i].key);
+      if (!graph) {
         report('(root)', `cannot load the declaration of ${d.value.kind} for the unknown-field check`, warnings);
         continue;
       }
-      for (const f of checker.unknownFields(d.value, root)) report(f.path, f.message);
+      for (const f of findUnknownFields(d.value, graph)) report(f.path, f.message);
     }
   }
   // Findings in document order (schema and unknown-field findings of one document together), without the sort key.

@@ -55,8 +55,8 @@ export function renderError(bin: string, valuesFiles: string[], set: Record<stri
 export interface Finding { where: string; kind: string; name: string; path: string; message: string }
 
 /** Runs scripts/validate-manifests.mjs (ESM-only kubernetes-models) as a child process on YAML text via stdin. */
-export function validate(text: string, extraArgs: string[] = []): { status: number; problems: Finding[]; warnings: Finding[]; documents: number; stdout: string } {
-  const r = spawnSync(process.execPath, [VALIDATOR, '--json', ...extraArgs, '-'], { cwd: ROOT, input: text, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024 });
+export function validate(text: string, extraArgs: string[] = [], env: Record<string, string> = {}): { status: number; problems: Finding[]; warnings: Finding[]; documents: number; stdout: string } {
+  const r = spawnSync(process.execPath, [VALIDATOR, '--json', ...extraArgs, '-'], { cwd: ROOT, input: text, encoding: 'utf8', maxBuffer: 32 * 1024 * 1024, env: { ...process.env, ...env } });
   if (r.status === 2 || !r.stdout) throw new Error(`validator failed to run (${r.status}): ${r.stderr}`);
   const out = JSON.parse(r.stdout) as { documents: number; problems: Finding[]; warnings: Finding[] };
   return { status: r.status ?? -1, ...out, stdout: r.stdout };

@@ -93,6 +93,8 @@ describe('validate-manifests.mjs', () => {
       'Service/? .metadata.name: required field is missing',
     ]);
     expect(r.problems[0].where).toBe('stdin#1');
+    // The field shapes come from a cache after the first run; building them afresh gives the same findings.
+    expect(validate(text, [], { VALIDATE_MANIFESTS_CACHE: '0' }).problems).toEqual(r.problems);
   });
 
   it('--allow-unknown-kinds turns a missing schema into a warning; YAML syntax errors are problems', () => {
