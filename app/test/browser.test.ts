@@ -177,6 +177,20 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   await expect(page.getByTestId('queue-depth').textContent()).resolves.toMatch(/^\s*\d+\s*$/);
   await expect(page.getByTestId('last-cycle').locator('.cycle-outcome').innerText()).resolves.toMatch(/^(ok|failed|running)$/);
 
+  // Accessibility (WCAG 2 A/AA rules of axe-core) of the loaded page, with a decision log open.
+  await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
+  type AxeResult = { passes: unknown[]; violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
+  const axe = await page.evaluate(async () => {
+    const { axe } = window as unknown as { axe: { run(ctx: Document, opts: object): Promise<AxeResult> } };
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return {
+      passes: result.passes.length,
+      violations: result.violations.map((v) => `${v.impact} ${v.id}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`),
+    };
+  });
+  expect(axe.passes).toBeGreaterThan(10); // the rules did run
+  expect(axe.violations).toEqual([]);
+
   // Auto-refresh: at the shortest interval the page reloads its data by itself.
   const updated = page.getByTestId('last-updated');
   const before = await updated.getAttribute('datetime');
