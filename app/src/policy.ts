@@ -67,9 +67,11 @@ export function ladder(kase: OpenCase, cfg: PolicyConfig, now: Date): { levels: 
   const relaxedLevel = rule.minReadiness - 1;
   const canRelax = rule.relaxable && relaxedLevel >= 1;
   const waited = (now.getTime() - kase.createdAt.getTime()) / 60_000;
-  if (canRelax && waited >= cfg.relaxAfterMinutes) levels.push(relaxedLevel);
-  // Exhausted: no later cycle can try a lower level, so an empty candidate set means "flag it".
-  return { levels, exhausted: !canRelax || levels.length === 2 };
+  const waitedEnough = waited >= cfg.relaxAfterMinutes;
+  if (canRelax && waitedEnough) levels.push(relaxedLevel);
+  // Exhausted once the wait is over: every step the case may ever use has been tried, so nobody eligible means
+  // "flag it" (alert). Before that, a case nobody can take yet is just waiting (full engineers, shifts to come).
+  return { levels, exhausted: waitedEnough };
 }
 
 /** Per-engineer facts for one case, computed once and reused by every ladder step. */

@@ -17,7 +17,8 @@ describe('eligibility', () => {
 
   it('excludes readiness below the severity minimum, with the reason', () => {
     const d = decide([eng('a', { readiness: { aks: 2 } })], kase('c1', 'A', MONDAY_10));
-    expect(d.outcome).toBe('flagged');
+    expect(d.outcome).toBe('unassigned'); // waiting; flagged once the configured wait is over
+    expect(decide([eng('a', { readiness: { aks: 2 } })], kase('c1', 'A', MONDAY_10), minutes(MONDAY_10, 30)).outcome).toBe('flagged');
     expect(d.candidates[0].excludedReasons).toEqual(['readiness 2 for aks < 3']);
   });
 
@@ -128,7 +129,7 @@ describe('relaxation ladder', () => {
 
   it('logs a repeated identical non-assignment only once', () => {
     const a = kase('a', 'A', MONDAY_10, { lastOutcome: 'flagged', lastLadderStep: 0 });
-    const plan = planCycle({ cases: [a], engineers: [eng('m', { readiness: { aks: 2 } })], state: new Map(), rotationBase: 0 }, 'ours', CFG, MONDAY_10);
+    const plan = planCycle({ cases: [a], engineers: [eng('m', { readiness: { aks: 2 } })], state: new Map(), rotationBase: 0 }, 'ours', CFG, minutes(MONDAY_10, 40));
     expect(plan.flagged).toBe(1);
     expect(plan.decisions).toHaveLength(0);
   });
