@@ -6,13 +6,14 @@ import { dnsPathOpen } from './rules/dns-path';
 import { hybridRules } from './rules/hybrid';
 import { keyVaultRules } from './rules/key-vault';
 import { nsgRules } from './rules/nsg';
+import { servicesHavePrivateEndpoint } from './rules/private-endpoints';
 import { storageRules } from './rules/storage';
 import type { Rule, RulePack } from './types';
 
 export const azureBaseline: RulePack = {
   name: 'azure-baseline',
   description: "Azure security baseline modelled on checkov's CKV_AZURE rules, on azurerm 4.x attribute names.",
-  rules: [...storageRules, ...keyVaultRules, ...nsgRules, ...computeRules, ...dataServiceRules],
+  rules: [...storageRules, ...keyVaultRules, ...nsgRules, ...computeRules, ...dataServiceRules, servicesHavePrivateEndpoint],
 };
 
 export const hybridNetwork: RulePack = {

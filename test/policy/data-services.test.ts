@@ -7,6 +7,7 @@ import {
   registryAdminUser,
   registryPublicAccess,
 } from '../../policy/rules/data-services';
+import { servicesHavePrivateEndpoint } from '../../policy/rules/private-endpoints';
 import { compliant, kinds, run, runOne, stack } from './fixtures';
 
 const PG = 'azurerm_postgresql_flexible_server';
@@ -98,4 +99,35 @@ describe(`${diskPublicAccess.id}: ${diskPublicAccess.title}`, () => {
     expect(kinds(runOne(diskPublicAccess, DISK, { name: 'd' }))).toEqual(['fail', 'fail']);
   });
   test('unknown', () => expect(kinds(runOne(diskPublicAccess, DISK, { ...compliant.disk(), public_network_access_enabled: '${var.x}' }))).toEqual(['unknown']));
+});
+
+describe(`${servicesHavePrivateEndpoint.id}: ${servicesHavePrivateEndpoint.title}`, () => {
+  const pe = (target: string) => ({
+    azurerm_private_endpoint: { pe: { name: 'pe', private_service_connection: { name: 'c', is_manual_connection: false, private_connection_resource_id: target } } },
+  });
+  test.each([
+    ['azurerm_storage_account', compliant.storage()],
+    ['azurerm_key_vault', compliant.keyVault()],
+    ['azurerm_recovery_services_vault', compliant.recoveryVault()],
+    ['azurerm_postgresql_flexible_server', compliant.postgres()],
+    ['azurerm_container_registry', compliant.registry()],
+  ])('%s: compliant with a private endpoint, fails without, unknown when the endpoint target cannot be followed', (type, config) => {
+    expect(runOne(servicesHavePrivateEndpoint, type, config, pe(`\${${type}.subject.id}`))).toEqual([]);
+    expect(kinds(runOne(servicesHavePrivateEndpoint, type, config))).toEqual(['fail']);
+    expect(kinds(runOne(servicesHavePrivateEndpoint, type, config, pe('${var.target_id}')))).toEqual(['unknown']);
+  });
+  test('a private endpoint of another resource does not count', () => {
+    const extra = { ...pe('${azurerm_key_vault.other.id}'), azurerm_key_vault: { other: compliant.keyVault() } };
+    expect(kinds(runOne(servicesHavePrivateEndpoint, 'azurerm_storage_account', compliant.storage(), extra))).toEqual(['fail']);
+  });
+  test('found across stacks of the environment (endpoint in another stack)', () => {
+    const stacks = {
+      'dev-services': stack({ azurerm_storage_account: { subject: compliant.storage() } }, { output: { 'cross-stack-output-sa': { value: '${azurerm_storage_account.subject.id}' } } }),
+      'dev-network': stack(pe('${data.terraform_remote_state.cross-stack-reference-input-dev-services.outputs.cross-stack-output-sa}')),
+    };
+    expect(run(servicesHavePrivateEndpoint, stacks, 'azurerm_storage_account.subject', 'dev-services')).toEqual([]);
+  });
+  test('a VNet-integrated PostgreSQL server needs none', () => {
+    expect(runOne(servicesHavePrivateEndpoint, 'azurerm_postgresql_flexible_server', { ...compliant.postgres(), delegated_subnet_id: '${azurerm_subnet.db.id}' })).toEqual([]);
+  });
 });

@@ -18,7 +18,7 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 
 describe('checkSynthOutput (the npm run synth step)', () => {
   test('passes on compliant stacks, prints the one-line summary and writes the report', () => {
-    const outdir = writeOutdir({ 'dev-services': stack({ azurerm_storage_account: { cache: compliant.storage() } }) });
+    const outdir = writeOutdir({ 'dev-cluster': stack({ azurerm_managed_disk: { etcd: compliant.disk() } }) });
     dirs.push(outdir);
     const lines: string[] = [];
     expect(checkSynthOutput(outdir, (l) => lines.push(l))).toBe(true);
@@ -28,17 +28,17 @@ describe('checkSynthOutput (the npm run synth step)', () => {
 
   test('fails on an error finding and prints it as a table row', () => {
     const outdir = writeOutdir({
-      'dev-services': stack({ azurerm_storage_account: { cache: { ...compliant.storage(), min_tls_version: 'TLS1_0' } } }),
+      'dev-cluster': stack({ azurerm_managed_disk: { etcd: { ...compliant.disk(), network_access_policy: 'AllowAll' } } }),
     });
     dirs.push(outdir);
     const lines: string[] = [];
     expect(checkSynthOutput(outdir, (l) => lines.push(l))).toBe(false);
     const table = lines[0]!;
     expect(table).toMatch(/STATUS\s+RULE\s+STACK\s+ADDRESS\s+MESSAGE/);
-    expect(table).toMatch(/error\s+AZ-STG-002\s+dev-services\s+azurerm_storage_account\.cache\s+min_tls_version is "TLS1_0"/);
+    expect(table).toMatch(/error\s+AZ-DSK-002\s+dev-cluster\s+azurerm_managed_disk\.etcd\s+network_access_policy is "AllowAll"/);
     const report = JSON.parse(fs.readFileSync(path.join(outdir, 'policy-report.json'), 'utf8'));
     expect(report.findings).toEqual([
-      expect.objectContaining({ ruleId: 'AZ-STG-002', severity: 'error', stack: 'dev-services', address: 'azurerm_storage_account.cache', suppressed: false }),
+      expect.objectContaining({ ruleId: 'AZ-DSK-002', severity: 'error', stack: 'dev-cluster', address: 'azurerm_managed_disk.etcd', suppressed: false }),
     ]);
   });
 
@@ -56,10 +56,10 @@ describe('severity and evaluation', () => {
   });
 
   test('unknown findings of error rules block synth', () => {
-    const report = checkStacks(new Map([['dev-services', stack({ azurerm_key_vault: { kv: { ...compliant.keyVault(), purge_protection_enabled: '${var.purge}' } } })]]));
-    expect(report.findings).toEqual([expect.objectContaining({ ruleId: 'AZ-KV-001', status: 'unknown', severity: 'error' })]);
+    const report = checkStacks(new Map([['dev-cluster', stack({ azurerm_managed_disk: { etcd: { ...compliant.disk(), public_network_access_enabled: '${var.public}' } } })]]));
+    expect(report.findings).toEqual([expect.objectContaining({ ruleId: 'AZ-DSK-002', status: 'unknown', severity: 'error' })]);
     expect(hasBlockingFindings(report)).toBe(true);
-    expect(formatFindingsTable(report)).toMatch(/error \(unknown\)\s+AZ-KV-001/);
+    expect(formatFindingsTable(report)).toMatch(/error \(unknown\)\s+AZ-DSK-002/);
   });
 
   test('a rule that throws is reported, never silently compliant', () => {
