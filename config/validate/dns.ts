@@ -1,4 +1,4 @@
-import { allVnets, forwardingRules, inboundIp, inboundSubnet, resolverSubnetRoles, resolverVnet, rulesetLinkVnets, vnetSubnets, zoneLinkVnets } from '../dns-plan';
+import { allVnets, forwardingRules, inboundIp, inboundSubnet, resolverSubnetRoles, resolverVnet, rulesetLinkVnets, vnetAddressSpace, vnetSubnets, zoneLinkVnets } from '../dns-plan';
 import { cidrContainsIp, isAzureUsableHost, parseCidr } from '../ipv4';
 import { ConfigProblem, problem, warning } from '../problems';
 import type { EnvironmentConfig } from '../schema';
@@ -41,6 +41,12 @@ export function validateResolverPlacement(config: EnvironmentConfig): ConfigProb
         problems.push(problem(`network.spokes.${vnet}.subnets.${role}`, 'DNS Private Resolver endpoint subnets must be /28 to /24', { value: prefix, allowed: '/28 to /24' }));
       }
     }
+  }
+  // The service once refused VNets overlapping 10.0.1.0-10.0.16.255 (azure-rest-api-specs#21744); current docs drop it.
+  const legacy = { network: parseCidr('10.0.1.0/24').network, size: 16 * 256 };
+  const overlapping = vnetAddressSpace(config, vnet).filter((c) => { const b = parseCidr(c); return b.network < legacy.network + legacy.size && legacy.network < b.network + b.size; });
+  if (overlapping.length > 0) {
+    problems.push(warning(path, `the resolver VNet's space ${overlapping.join(', ')} overlaps 10.0.1.0-10.0.16.255, which DNS Private Resolver once reserved; current documentation no longer does, but older regions or API versions may refuse the deployment`, { value: overlapping, allowed: 'a VNet space outside 10.0.1.0-10.0.16.255 to be safe' }));
   }
   const subnet = inboundSubnet(config);
   const configured = config.dns.resolver.inboundIp;

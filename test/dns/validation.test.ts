@@ -135,6 +135,16 @@ describe('(c) on-premises DNS servers are reachable over the tunnel', () => {
   });
 });
 
+it('warns when the resolver VNet overlaps the range the resolver service once reserved', () => {
+  const all = problemsAfter((env) => {
+    env.network.hub = { addressSpace: ['10.0.0.0/22'], subnets: { GatewaySubnet: '10.0.0.0/27', dnsInbound: '10.0.0.32/28', dnsOutbound: '10.0.0.48/28', privateEndpoints: '10.0.1.0/24', agents: '10.0.2.0/26' } };
+    env.dns.resolver.inboundIp = '10.0.0.36';
+    env.services.siteRecovery.processServer = '192.168.20.10';
+  });
+  expect(errors(all)).toEqual([]);
+  expect(all.filter((p) => p.severity === 'warning' && p.path === 'dns.resolver.vnet')[0]!.message).toMatch(/once reserved/);
+});
+
 describe('resolver inbound address', () => {
   it('defaults to host 4 of the inbound subnet', () => {
     expect(dnsPlan(testConfig('dev', (env) => { delete env.dns.resolver.inboundIp; })).inboundIp).toBe('10.10.0.36');
