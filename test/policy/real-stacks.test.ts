@@ -117,6 +117,13 @@ describe.each(['dev', 'prod'])('breaking the real %s output is caught', (env) =>
     expect(new Set(errorIds(stacks))).toEqual(expected);
   });
 
+  test('private endpoints removed: every service unreachable (AZ-PE-001)', () => {
+    const stacks = environmentStacks(env);
+    if (resourcesOf(stacks, 'azurerm_private_endpoint').length === 0) return; // services stack not synthesized yet
+    for (const json of stacks.values()) delete json.resource?.azurerm_private_endpoint;
+    expect(new Set(errorIds(stacks))).toEqual(new Set(['AZ-PE-001']));
+  });
+
   test('cluster VMs with password logins and public IPs (AZ-VM-001, AZ-NIC-001)', () => {
     const stacks = environmentStacks(env);
     const vms = resourcesOf(stacks, 'azurerm_linux_virtual_machine');
