@@ -310,6 +310,17 @@ describe('monitoring', () => {
     expect(exprs.some((e) => /sum by \(engineer\)/.test(e))).toBe(true);
     expect(exprs.some((e) => /sum by \(product\)/.test(e))).toBe(true);
     expect(titles).toEqual(expect.arrayContaining(['Queue depth', 'Oldest unassigned', 'Unassignable', 'Since last successful cycle', 'Assignment cycle duration']));
+    // Every query selects the release through the dashboard variables, with balanced brackets (no promtool offline).
+    for (const e of exprs) {
+      expect({ e, release: /job="\$release"|job_name=~"\$release/.test(e) }).toEqual({ e, release: true });
+      let depth = 0;
+      for (const ch of e.replace(/"[^"]*"/g, '""')) {
+        depth += '({['.includes(ch) ? 1 : ')}]'.includes(ch) ? -1 : 0;
+        expect(depth).toBeGreaterThanOrEqual(0);
+      }
+      expect({ e, depth }).toEqual({ e, depth: 0 });
+    }
+    expect(dash.templating.list.map((v: { name: string }) => v.name)).toEqual(['datasource', 'namespace', 'release']);
     // Panels do not overlap on the 24-column grid.
     const cells = new Set<string>();
     for (const { gridPos: g } of dash.panels as { gridPos: { x: number; y: number; w: number; h: number } }[]) {
