@@ -68,7 +68,7 @@ export class ManifestsRelease extends Construct {
       wait: true,
       timeout: props.timeoutSeconds ?? 300,
       maxHistory: 5,
-      values: [stringify({ manifests: props.manifests }, { lineWidth: 0, aliasDuplicateObjects: false })],
+      values: [stringify({ manifests: props.manifests }, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })],
       dependsOn: props.dependsOn,
     });
   }

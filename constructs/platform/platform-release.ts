@@ -61,7 +61,9 @@ export class PlatformRelease extends Construct {
       waitForJobs: true,
       timeout,
       maxHistory: 5,
-      values: [stringify(this.values, { lineWidth: 0, aliasDuplicateObjects: false })],
+      // YAML 1.1 output: Helm reads values with a YAML 1.1 parser, so strings such as `on`, `yes` or an RFC 3339
+      // timestamp must be quoted or they arrive as booleans and times.
+      values: [stringify(this.values, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })],
       setSensitive: Object.entries(props.sensitiveValues ?? {}).map(([name, value]) => ({ name, value, type: 'string' })),
       dependsOn: props.dependsOn,
     });

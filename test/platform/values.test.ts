@@ -116,6 +116,12 @@ describe('computed values', () => {
   });
 });
 
+test('strings a YAML 1.1 parser (Helm\'s) would turn into times or booleans reach Helm quoted', () => {
+  const text = releases(built('dev').json)['argo-cd']!.values[0] as string;
+  expect(text).toMatch(/argocdServerAdminPasswordMtime: "2026-01-01T00:00:00Z"/);
+  expect(parse(text, { version: '1.1' }).configs.secret.argocdServerAdminPasswordMtime).toBe('2026-01-01T00:00:00Z');
+});
+
 describe('mergeValues (Helm -f semantics)', () => {
   test('maps merge key by key, lists and scalars are replaced, inputs untouched', () => {
     const a = { x: { y: 1, z: [1, 2] }, s: 'a' };
