@@ -19,7 +19,11 @@ import type { NetworkStack } from './network-stack';
 export interface ServicesStackProps extends EnvironmentStackProps {
   /** Provides the private endpoint subnet and the privatelink zones (linked to the resolver VNet there). */
   readonly network: NetworkStack;
-  /** The VPN pre-shared key (from `<env>-vpn`), kept in Key Vault as `vpn-shared-key`. @default not stored */
+  /**
+   * The VPN pre-shared key, kept in Key Vault as `vpn-shared-key`. Pass it from a stack that deploys before this
+   * one (e.g. generated in `<env>-network`), never from `<env>-vpn`: that would make this stack wait for the gateway.
+   * @default not stored
+   */
   readonly vpnSharedKey?: string;
 }
 
