@@ -73,8 +73,10 @@ export function runbook(m: HandoffModel): string {
       table(
         ['Where', 'Command', 'Expected'],
         [
-          ['process server', `ss -ntlp | grep ${port}`, `a LISTEN socket on :${port}`],
-          ['process server', `ss -tuna | grep ${port}`, 'ESTAB connections from the replicated machines once replication starts'],
+          ['process server (Windows appliance)', `Get-NetTCPConnection -LocalPort ${port} -State Listen`, `a Listen entry on port ${port}`],
+          ['process server (Windows appliance)', `netstat -ano | findstr :${port}`, 'ESTABLISHED connections from the replicated machines once replication starts'],
+          ['process server (Linux)', `ss -ntlp | grep ${port}`, `a LISTEN socket on :${port}`],
+          ['process server (Linux)', `ss -tuna | grep ${port}`, 'ESTAB connections from the replicated machines once replication starts'],
           ['replicated machine (Windows)', `Test-NetConnection ${ps} -Port ${port}`, 'TcpTestSucceeded : True'],
           ['replicated machine (Linux)', `nc -vz ${ps} ${port}`, 'succeeded / open'],
           ['replicated machine', `telnet ${ps} 443`, 'Connected'],
