@@ -232,6 +232,7 @@ export class ClusterStack extends EnvironmentStack {
       backendPoolId: this.apiLoadBalancer.backendPool.id,
       // Control planes join one at a time (etcd adds one member at a time); the first one initialises the cluster.
       serial: true,
+      gateDependsOn: [secrets.secrets['bootstrap-token']],
       dependsOn: [...secrets.roleAssignments, ...Object.values(this.dns.records)],
     });
     const wkNames = Array.from({ length: c.workers.count }, (_, i) => `vm-${naming.base}-wk-${i}`);

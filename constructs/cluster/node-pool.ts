@@ -51,6 +51,11 @@ export interface ClusterNodePoolProps {
   readonly bootstrapTokenRotation: number;
   /** Each node waits for the previous node's readiness gate (serial control-plane joins: etcd adds one member at a time). @default false */
   readonly serial?: boolean;
+  /**
+   * Resources every readiness gate waits for. The bootstrap token secret belongs here for control plane 0: after a
+   * rotation its gate must read the new token from Key Vault, not the previous version. @default []
+   */
+  readonly gateDependsOn?: ReadonlyArray<ITerraformDependable>;
   /** Resources every VM waits for (role assignments on the secrets it reads, an earlier pool's gate). */
   readonly dependsOn?: ReadonlyArray<ITerraformDependable>;
   readonly tags?: Record<string, string>;
@@ -120,7 +125,7 @@ export class ClusterNodePool extends Construct {
       this.nics.push(nic);
       this.vms.push(vm);
 
-      const gateDependsOn: ITerraformDependable[] = [];
+      const gateDependsOn: ITerraformDependable[] = [...(props.gateDependsOn ?? [])];
       if (props.etcdDiskSizeGb !== undefined) {
         const disk = new ManagedDisk(this, `etcd-disk-${i}`, {
           name: `disk-${spec.name}-etcd`,
@@ -152,9 +157,9 @@ export class ClusterNodePool extends Construct {
         timeoutMinutes: props.readinessTimeoutMinutes,
         ensureToken: spec.ensureToken ?? false,
         rotation: props.bootstrapTokenRotation,
+        dependsOn: gateDependsOn,
         tags: props.tags,
       });
-      if (gateDependsOn.length > 0) gate.extension.dependsOn = gateDependsOn.map((d) => d.fqn);
       this.gates.push(gate);
       previousGate = gate;
     });

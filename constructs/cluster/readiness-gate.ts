@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { VirtualMachineExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-extension';
 import { fillTemplate, readScript } from './scripts';
@@ -30,6 +31,8 @@ export function renderReadinessGateScript(props: ReadinessGateScriptProps): stri
 
 export interface ReadinessGateProps extends ReadinessGateScriptProps {
   readonly virtualMachineId: string;
+  /** What must exist before the gate runs (the etcd disk attachment, the bootstrap token secret). @default [] */
+  readonly dependsOn?: ReadonlyArray<ITerraformDependable>;
   readonly tags?: Record<string, string>;
 }
 
@@ -56,6 +59,7 @@ export class ReadinessGate extends Construct {
       settings: JSON.stringify({ script: Buffer.from(script, 'utf8').toString('base64') }),
       timeouts: { create: `${props.timeoutMinutes + 15}m`, update: `${props.timeoutMinutes + 15}m` },
       tags: props.tags,
+      dependsOn: props.dependsOn && props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
     });
   }
 }

@@ -186,8 +186,18 @@ describe.each([
     const cp0Gate = `azurerm_virtual_machine_extension.${gateOf(`vm-hyb-${env}-cp-0`)[0]}`;
     for (const vm of wkVms) expect(vm.depends_on).toContain(cp0Gate);
     for (let i = 1; i < controlPlanes; i++) expect(cpVms[i].depends_on).toContain(`azurerm_virtual_machine_extension.${gateOf(`vm-hyb-${env}-cp-${i - 1}`)[0]}`);
-    // The etcd disk is attached before the control plane's gate can pass.
-    for (const vm of cpVms) expect((gateOf(vm.name)[1] as any).depends_on.join()).toMatch(/azurerm_virtual_machine_data_disk_attachment/);
+    // The etcd disk is attached before the control plane's gate can pass; after a token rotation the gate that
+    // registers the token runs only once Key Vault holds the new value.
+    const tokenSecret = Object.entries(resourcesOf(cluster, 'azurerm_key_vault_secret')).find(([, s]: any) => s.name === 'k8s-bootstrap-token')![0];
+    for (const vm of cpVms) {
+      const dependsOn = (gateOf(vm.name)[1] as any).depends_on as string[];
+      expect(dependsOn.join()).toMatch(/azurerm_virtual_machine_data_disk_attachment/);
+      expect(dependsOn).toContain(`azurerm_key_vault_secret.${tokenSecret}`);
+    }
+    // depends_on holds plain addresses, as Terraform requires (no interpolation).
+    for (const resources of Object.values(cluster.resource) as Record<string, any>[]) {
+      for (const r of Object.values(resources)) for (const d of r.depends_on ?? []) expect(d).toMatch(/^[a-z_]+\.[\w-]+$/);
+    }
   });
 
   test('private DNS: the API and application names in a zone linked to the hub and the cluster spoke', () => {
