@@ -6,7 +6,7 @@ import { KubernetesProvider } from '@cdktf/provider-kubernetes/lib/provider';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { ArgoCd } from '../constructs/platform/argocd';
-import { caseAssignerApplication } from '../constructs/platform/case-assigner-application';
+import { caseAssignerApplication, caseAssignerProject } from '../constructs/platform/case-assigner-application';
 import type { PlatformClusterInputs } from '../constructs/platform/cluster-connection';
 import { IngressTls } from '../constructs/platform/ingress-tls';
 import { ManifestsRelease } from '../constructs/platform/manifests-release';
@@ -213,6 +213,7 @@ export class PlatformStack extends EnvironmentStack {
         releaseName: 'gitops-bootstrap',
         namespace: ns('argocd'),
         manifests: [
+          caseAssignerProject(platform.gitops),
           caseAssignerApplication({
             ...platform.gitops,
             values: {

@@ -12,6 +12,28 @@ export interface CaseAssignerApplicationProps {
   readonly values: Record<string, unknown>;
 }
 
+/** Argo CD project the tool's Application belongs to. */
+export const CASE_ASSIGNER_PROJECT = 'case-assigner';
+
+/**
+ * The AppProject that fences the tool in: only this repository as a source, only its namespace as a destination,
+ * and no cluster-scoped object except the Namespace Argo CD creates for it. A compromised or mistaken chart change
+ * cannot touch the platform's namespaces or cluster RBAC through Argo CD.
+ */
+export function caseAssignerProject(props: Pick<CaseAssignerApplicationProps, 'repoURL' | 'namespace'>): KubernetesObject {
+  return {
+    apiVersion: 'argoproj.io/v1alpha1',
+    kind: 'AppProject',
+    metadata: { name: CASE_ASSIGNER_PROJECT, namespace: 'argocd', labels: { 'app.kubernetes.io/part-of': 'platform', 'app.kubernetes.io/component': 'workload' } },
+    spec: {
+      description: 'The case-assignment tool (charts/case-assigner)',
+      sourceRepos: [props.repoURL],
+      destinations: [{ server: 'https://kubernetes.default.svc', namespace: props.namespace }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+    },
+  };
+}
+
 /**
  * The Argo CD Application that deploys the case-assignment tool from its chart in this repository. Terraform only
  * bootstraps this one object; from then on Argo CD owns the workload (GitOps). The finalizer is the background one,
@@ -28,7 +50,7 @@ export function caseAssignerApplication(props: CaseAssignerApplicationProps): Ku
       finalizers: ['resources-finalizer.argocd.argoproj.io/background'],
     },
     spec: {
-      project: 'default',
+      project: CASE_ASSIGNER_PROJECT,
       source: {
         repoURL: props.repoURL,
         targetRevision: props.targetRevision,

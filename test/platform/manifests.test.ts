@@ -86,7 +86,8 @@ describe('exemption selectors', () => {
 });
 
 describe.each(['dev', 'prod'] as const)('%s: the Argo CD Application of the case-assignment tool', (env) => {
-  const application = () => renderRelease(env, 'gitops-bootstrap');
+  const rendered = () => renderRelease(env, 'gitops-bootstrap');
+  const application = () => ({ text: rendered().text, docs: rendered().docs.filter((d) => d.kind === 'Application') });
 
   /** The tool's chart rendered with the Application's values files plus the platform's values, as Argo CD would. */
   const renderWorkload = (): { text: string; docs: Json[] } => {
@@ -101,6 +102,17 @@ describe.each(['dev', 'prod'] as const)('%s: the Argo CD Application of the case
     if (r.status !== 0) throw new Error(r.stderr);
     return { text: r.stdout, docs: parseAllDocuments(r.stdout).map((d) => d.toJS() as Json).filter(Boolean) };
   };
+
+  test('an AppProject fences the tool in: this repository only, its namespace only, no cluster-scoped kind but Namespace', () => {
+    const gitops = built(env).stack.config.platform.gitops!;
+    const [project] = rendered().docs.filter((d) => d.kind === 'AppProject');
+    expect(project!.spec).toMatchObject({
+      sourceRepos: [gitops.repoURL],
+      destinations: [{ server: 'https://kubernetes.default.svc', namespace: gitops.namespace }],
+      clusterResourceWhitelist: [{ group: '', kind: 'Namespace' }],
+    });
+    expect(application().docs[0]!.spec.project).toBe(project!.metadata.name);
+  });
 
   test('points at the chart in this repository with the environment\'s values, syncs with a non-blocking finalizer', () => {
     const app = application().docs[0]!;
