@@ -3,11 +3,12 @@ import { computeRules } from './rules/compute';
 import { dataServiceRules } from './rules/data-services';
 import { clientVnetsResolvePrivateEndpoints } from './rules/dns-clients';
 import { dnsPathOpen } from './rules/dns-path';
-import { hybridRules } from './rules/hybrid';
 import { keyVaultRules } from './rules/key-vault';
 import { nsgRules } from './rules/nsg';
+import { privateDnsRules } from './rules/private-dns';
 import { servicesHavePrivateEndpoint } from './rules/private-endpoints';
 import { storageRules } from './rules/storage';
+import { vpnPathRules } from './rules/vpn-path';
 import type { Rule, RulePack } from './types';
 
 export const azureBaseline: RulePack = {
@@ -19,7 +20,7 @@ export const azureBaseline: RulePack = {
 export const hybridNetwork: RulePack = {
   name: 'hybrid-network',
   description: 'Invariants of the hub/spoke VPN and private DNS design, checked across the stacks of one environment.',
-  rules: [...hybridRules, dnsPathOpen, clientVnetsResolvePrivateEndpoints],
+  rules: [...vpnPathRules, ...privateDnsRules, dnsPathOpen, clientVnetsResolvePrivateEndpoints],
 };
 
 export const defaultPacks: readonly RulePack[] = [azureBaseline, hybridNetwork];

@@ -1,14 +1,7 @@
 import { checkStacks } from '../../policy/engine';
 import { hybridNetwork } from '../../policy/packs';
-import {
-  gatewaySubnetNoNsg,
-  gatewayTransitPair,
-  inboundEndpointStaticIp,
-  privateEndpointZoneGroup,
-  resolverInGatewayVnet,
-  spokePeeringDependsOnGateway,
-  zonesLinkedToResolverVnet,
-} from '../../policy/rules/hybrid';
+import { gatewaySubnetNoNsg, gatewayTransitPair, spokePeeringDependsOnGateway } from '../../policy/rules/vpn-path';
+import { inboundEndpointStaticIp, privateEndpointZoneGroup, resolverInGatewayVnet, zonesLinkedToResolverVnet } from '../../policy/rules/private-dns';
 import { clientVnetsResolvePrivateEndpoints } from '../../policy/rules/dns-clients';
 import { dnsPathOpen, prefixContains } from '../../policy/rules/dns-path';
 import type { Rule } from '../../policy/types';
