@@ -4,16 +4,18 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CHART, DEV_VALUES, Manifest, PROD_VALUES, ROOT, find, helm, one, podSpec, podTemplateAnnotations, render, setupHelm, validate } from './helm';
+import { CHART, DEV_VALUES, LOCAL_VALUES, Manifest, PROD_VALUES, ROOT, find, helm, one, podSpec, podTemplateAnnotations, render, setupHelm, validate } from './helm';
 
 let bin: string;
 let dev: { text: string; docs: Manifest[] };
 let prod: { text: string; docs: Manifest[] };
+let local: { text: string; docs: Manifest[] };
 
 beforeAll(() => {
   bin = setupHelm();
   dev = render(bin, [DEV_VALUES]);
   prod = render(bin, [PROD_VALUES]);
+  local = render(bin, [DEV_VALUES, LOCAL_VALUES]);
 });
 
 const workloads = (docs: Manifest[]) => docs.filter((d) => podSpec(d) !== undefined);
@@ -27,18 +29,24 @@ function selects(sm: Manifest, svc: Manifest): boolean {
 
 describe('helm lint --strict', () => {
   it.each([
-    ['dev', DEV_VALUES],
-    ['prod', PROD_VALUES],
+    ['dev', [DEV_VALUES]],
+    ['prod', [PROD_VALUES]],
+    ['local (dev + local overlay)', [DEV_VALUES, LOCAL_VALUES]],
   ])('passes with %s values', (_env, values) => {
-    const r = helm(bin, ['lint', '--strict', CHART, '-f', values]);
+    const r = helm(bin, ['lint', '--strict', CHART, ...values.flatMap((v) => ['-f', v])]);
     expect(r.stderr + r.stdout).toContain('0 chart(s) failed');
     expect(r.status).toBe(0);
   });
 });
 
 describe('rendered manifests pass schema and unknown-field validation', () => {
-  it('dev, prod and worker-mode renders (one validator run; release names keep them apart)', () => {
-    const renders = [render(bin, [DEV_VALUES], {}, 'ca-dev'), render(bin, [PROD_VALUES], {}, 'ca-prod'), render(bin, [PROD_VALUES], { 'assigner.mode': 'worker' }, 'ca-worker')];
+  it('dev, prod, local and worker-mode renders (one validator run; release names keep them apart)', () => {
+    const renders = [
+      render(bin, [DEV_VALUES], {}, 'ca-dev'),
+      render(bin, [PROD_VALUES], {}, 'ca-prod'),
+      render(bin, [DEV_VALUES, LOCAL_VALUES], {}, 'ca-local'),
+      render(bin, [PROD_VALUES], { 'assigner.mode': 'worker' }, 'ca-worker'),
+    ];
     const r = validate(renders.map((x) => x.text).join('\n---\n'));
     expect(r.problems).toEqual([]);
     expect(r.warnings).toEqual([]);
@@ -142,6 +150,7 @@ describe('pod security (Pod Security Standard "restricted")', () => {
   it.each([
     ['dev', () => dev.docs],
     ['prod', () => prod.docs],
+    ['local', () => local.docs],
   ])('every container of every workload in %s', (_env, get) => {
     const all = workloads(get());
     expect(all.map((w) => w.kind).sort()).toEqual(['CronJob', 'Deployment', 'Job', 'Pod']);
@@ -202,8 +211,9 @@ describe('settings ConfigMap and rollout checksum', () => {
   });
 
   it('also rolls pods when the development Secret changes', () => {
-    const a = podTemplateAnnotations(one(dev.docs, 'Deployment', '-api'))['checksum/secret'];
-    const b = podTemplateAnnotations(one(render(bin, [DEV_VALUES], { 'secret.devValues.DATABASE_URL': 'postgres://other/db' }).docs, 'Deployment', '-api'))['checksum/secret'];
+    const a = podTemplateAnnotations(one(local.docs, 'Deployment', '-api'))['checksum/secret'];
+    const b = podTemplateAnnotations(one(render(bin, [DEV_VALUES, LOCAL_VALUES], { 'secret.devValues.DATABASE_URL': 'postgres://other/db' }).docs, 'Deployment', '-api'))['checksum/secret'];
+    expect(podTemplateAnnotations(one(dev.docs, 'Deployment', '-api'))['checksum/secret']).toBeUndefined();
     expect(a).toMatch(/^[a-f0-9]{64}$/);
     expect(b).not.toBe(a);
   });
@@ -215,8 +225,10 @@ describe('secrets', () => {
       .filter((w) => w.kind !== 'Pod')
       .flatMap((w) => podSpec(w).containers.flatMap((c: { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[] }) => (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => ({ workload: w.metadata.name, env: e.name, ...e.valueFrom!.secretKeyRef! }))));
 
-  it('production reads everything from existingSecret and renders no Secret', () => {
+  it('the environments read everything from existingSecret and render no Secret', () => {
     expect(find(prod.docs, 'Secret')).toHaveLength(0);
+    expect(find(dev.docs, 'Secret')).toHaveLength(0);
+    expect(new Set(secretRefs(dev.docs).map((r) => r.name))).toEqual(new Set(['case-assigner-runtime']));
     const refs = secretRefs(prod.docs);
     expect(new Set(refs.map((r) => r.name))).toEqual(new Set(['case-assigner-runtime']));
     expect(new Set(refs.map((r) => r.workload))).toEqual(new Set(['ca-case-assigner-api', 'ca-case-assigner-assign', 'ca-case-assigner-migrate']));
@@ -231,14 +243,14 @@ describe('secrets', () => {
     expect(devApi.find((r) => r.env === 'QUEUE_API_TOKEN')?.optional).toBe(true); // simulated queue: no token
   });
 
-  it('development renders its Secret only when asked, as an earlier hook than the migrate Job', () => {
-    const secret = one(dev.docs, 'Secret');
+  it('a local cluster gets its Secret rendered only when asked, as an earlier hook than the migrate Job', () => {
+    const secret = one(local.docs, 'Secret');
     expect(secret.metadata.name).toBe('ca-case-assigner-dev');
     expect(Object.keys(secret.stringData)).toEqual(['DATABASE_URL']);
-    const job = one(dev.docs, 'Job', '-migrate');
+    const job = one(local.docs, 'Job', '-migrate');
     expect(secret.metadata.annotations?.['helm.sh/hook']).toBe(job.metadata.annotations?.['helm.sh/hook']);
     expect(Number(secret.metadata.annotations?.['helm.sh/hook-weight'])).toBeLessThan(Number(job.metadata.annotations?.['helm.sh/hook-weight']));
-    expect(new Set(secretRefs(dev.docs).map((r) => r.name))).toEqual(new Set(['ca-case-assigner-dev']));
+    expect(new Set(secretRefs(local.docs).map((r) => r.name))).toEqual(new Set(['ca-case-assigner-dev']));
   });
 });
 

@@ -7,6 +7,8 @@ export const ROOT = join(__dirname, '..', '..');
 export const CHART = join(ROOT, 'charts', 'case-assigner');
 export const DEV_VALUES = join(CHART, 'ci', 'dev-values.yaml');
 export const PROD_VALUES = join(CHART, 'ci', 'prod-values.yaml');
+/** Overlay on DEV_VALUES for a local cluster: the chart renders the (development-only) Secret. */
+export const LOCAL_VALUES = join(CHART, 'ci', 'local-values.yaml');
 const VALIDATOR = join(ROOT, 'scripts', 'validate-manifests.mjs');
 
 /** Path of the helm binary: one on PATH, else the pinned one extracted from the npm package. */

@@ -1,6 +1,6 @@
 // Bad values stop `helm template` (values.schema.json, or a template guard) with a message naming the value, so a
 // mistake fails in the pull request instead of in the cluster.
-import { CHART, DEV_VALUES, PROD_VALUES, helm, render, renderError, setupHelm } from './helm';
+import { CHART, DEV_VALUES, LOCAL_VALUES, PROD_VALUES, helm, render, renderError, setupHelm } from './helm';
 
 let bin: string;
 beforeAll(() => {
@@ -66,7 +66,7 @@ describe('template guards fail closed', () => {
   });
 
   it('a development Secret without DATABASE_URL is refused', () => {
-    expect(renderError(bin, [DEV_VALUES], { 'secret.devValues.DATABASE_URL': '' })).toMatch(/secret\.devValues\.DATABASE_URL is empty/);
+    expect(renderError(bin, [DEV_VALUES, LOCAL_VALUES], { 'secret.devValues.DATABASE_URL': '' })).toMatch(/secret\.devValues\.DATABASE_URL is empty/);
   });
 
   it('empty settings (the chart default) are refused; removing the engineers fails the schema', () => {
