@@ -9,14 +9,16 @@
 # message instead of timing out. Full log: /var/log/k8s-bootstrap.log.
 set -Eeuo pipefail
 
-# shellcheck source=/dev/null
-. /etc/k8s-bootstrap/node.env
-
-readonly STATE_DIR=/var/lib/k8s-bootstrap
+# Locations can be overridden only so that test/cluster can run this script in a sandbox.
+readonly ENV_FILE=${K8S_BOOTSTRAP_ENV_FILE:-/etc/k8s-bootstrap/node.env}
+readonly STATE_DIR=${K8S_BOOTSTRAP_STATE_DIR:-/var/lib/k8s-bootstrap}
+readonly LOG=${K8S_BOOTSTRAP_LOG:-/var/log/k8s-bootstrap.log}
+readonly RUN_DIR=${K8S_BOOTSTRAP_RUN_DIR:-/run/k8s-bootstrap}
 readonly SENTINEL="$STATE_DIR/complete"
 readonly FAILED="$STATE_DIR/failed"
-readonly LOG=/var/log/k8s-bootstrap.log
-readonly RUN_DIR=/run/k8s-bootstrap
+
+# shellcheck source=/dev/null
+. "$ENV_FILE"
 readonly SEED_DIR=/etc/k8s-bootstrap
 readonly PKI=/etc/kubernetes/pki
 readonly KEYRING=/etc/apt/keyrings/kubernetes-apt-keyring.gpg

@@ -37,4 +37,4 @@ for attempt in $(seq 1 "$ATTEMPTS"); do
   fi
   sleep "$INTERVAL_SECONDS"
 done
-report_failure "no sentinel ${SENTINEL} after $((ATTEMPTS * INTERVAL_SECONDS)) seconds"
+report_failure "no sentinel ${SENTINEL} after ${ATTEMPTS} checks every ${INTERVAL_SECONDS}s ($((ATTEMPTS * INTERVAL_SECONDS / 60)) minutes)"
