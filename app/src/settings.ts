@@ -97,15 +97,25 @@ export const settingsSchema = z
     severities: z.strictObject({ A: severityRuleSchema, B: severityRuleSchema, C: severityRuleSchema }),
     relaxation: z.strictObject({ afterMinutes: z.number().min(0).default(30) }).default({ afterMinutes: 30 }),
     engineers: z.array(engineerSchema).min(1),
-  })
-  .superRefine((s, ctx) => {
-    const seen = new Map<string, number>();
-    s.engineers.forEach((e, i) => {
-      const id = engineerId(e);
-      if (seen.has(id)) ctx.addIssue({ code: 'custom', path: ['engineers', i, 'id'], message: `duplicate engineer id "${id}" (also engineers[${seen.get(id)}])` });
-      seen.set(id, i);
-    });
   });
+
+/**
+ * Duplicate engineer ids, checked on the raw input so they are reported together with every other problem
+ * (zod skips refinements of a schema whose parts already failed).
+ */
+function duplicateIds(input: unknown): string[] {
+  const list = (input as { engineers?: unknown })?.engineers;
+  if (!Array.isArray(list)) return [];
+  const seen = new Map<string, number>();
+  const out: string[] = [];
+  list.forEach((e, i) => {
+    if (!e || typeof e !== 'object' || typeof (e as { name?: unknown }).name !== 'string') return;
+    const id = engineerId(e as { id?: string; name: string });
+    if (seen.has(id)) out.push(`engineers[${i}].id: duplicate engineer id "${id}" (also engineers[${seen.get(id)}])`);
+    else seen.set(id, i);
+  });
+  return out;
+}
 
 export type SettingsInput = z.input<typeof settingsSchema>;
 export type Settings = z.output<typeof settingsSchema> & { readonly policy: PolicyConfig; readonly engineerList: Engineer[] };
@@ -156,7 +166,8 @@ export function policyConfig(severities: Record<Severity, SeverityRule>, relaxAf
 
 export function parseSettings(input: unknown, source = 'settings'): Settings {
   const r = settingsSchema.safeParse(input);
-  if (!r.success) throw new SettingsError(source, describeIssues(r.error.issues, input));
+  const problems = [...(r.success ? [] : describeIssues(r.error.issues, input)), ...duplicateIds(input)];
+  if (!r.success || problems.length > 0) throw new SettingsError(source, problems);
   const s = r.data;
   return { ...s, policy: policyConfig(s.severities, s.relaxation.afterMinutes), engineerList: s.engineers.map(toEngineer) };
 }

@@ -138,6 +138,9 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
     return sev.length > 0 && sev.every((s, i) => i === 0 || sev[i - 1]! <= s);
   });
 
+  // The view is in the URL fragment, so it can be bookmarked or linked.
+  expect(decodeURIComponent(new URL(page.url()).hash)).toMatch(/status=assigned.*sort=severity:asc/);
+
   // Expanding a row shows "why this case went to whom": candidates, exclusions, the chosen engineer.
   const first = rows.first();
   const engineer = (await first.locator('td').nth(7).textContent())!.trim();
@@ -203,8 +206,11 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   const dialog = page.getByRole('dialog');
   await dialog.getByRole('region', { name: /^Decision log for case/ }).getByRole('table').first().waitFor();
   await expect(dialog.getByRole('columnheader', { name: 'Why excluded' }).count()).resolves.toBeGreaterThan(0);
+  const openCase = new URL(page.url()).searchParams.get('case') ?? new URLSearchParams(new URL(page.url()).hash.slice(1)).get('case');
+  expect(openCase).toBeTruthy();
   await page.keyboard.press('Escape');
   await dialog.waitFor({ state: 'hidden' });
+  expect(new URL(page.url()).hash).not.toContain('case=');
 
   mkdirSync(ARTIFACTS, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });

@@ -31,7 +31,7 @@ export class SimulatedQueue implements QueueSource, AssignmentSink {
 
   async fetch(_since: Date | null, now: Date): Promise<FetchResult> {
     const t = now.getTime();
-    let from = this.generatedUntil ?? t - (this.o.backfillHours ?? 3) * 3_600_000;
+    let from = this.generatedUntil ?? t - (this.o.backfillHours ?? 1) * 3_600_000;
     const perMs = this.o.perDay / 86_400_000;
     while (from < t) {
       const step = Math.min(3_600_000, t - from);

@@ -1,5 +1,6 @@
 // Scenario files for `simulate` / `npm run bench:assign` (YAML or JSON), validated like settings.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { Engineer, PolicyConfig, Severity } from '../domain';
@@ -70,7 +71,10 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
   return { ...rest, engineerList, policy: policyConfig(rules, s.relaxation.afterMinutes) };
 }
 
+/** Reads a scenario; a relative path that is not found is also tried against npm's INIT_CWD (root-level runs). */
 export function loadScenario(path: string): Scenario {
+  const alt = process.env.INIT_CWD ? resolve(process.env.INIT_CWD, path) : path;
+  if (!existsSync(path) && existsSync(alt)) path = alt;
   const text = readFileSync(path, 'utf8');
   return parseScenario(path.endsWith('.json') ? JSON.parse(text) : parseYaml(text), path);
 }
