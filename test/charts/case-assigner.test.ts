@@ -1,5 +1,6 @@
 // The case-assigner chart rendered by a real Helm 3 with development and production values, validated against the
 // Kubernetes/CRD schemas (scripts/validate-manifests.mjs) and checked for the structure the platform relies on.
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -401,3 +402,27 @@ describe('labels and notes', () => {
     }
   });
 });
+
+describe('packaging and cluster version', () => {
+  it('helm package ships templates, schema and dashboard, but not the CI/environment values or lint config', () => {
+    const out = mkdtempSync(join(tmpdir(), 'chart-package-'));
+    try {
+      const r = helm(bin, ['package', CHART, '--destination', out]);
+      expect(r.status).toBe(0);
+      const tgz = join(out, 'case-assigner-0.1.0.tgz');
+      const list = spawnSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+      expect(list).toEqual(expect.arrayContaining(['case-assigner/Chart.yaml', 'case-assigner/values.yaml', 'case-assigner/values.schema.json', 'case-assigner/files/dashboard.json', 'case-assigner/templates/NOTES.txt']));
+      expect(list.filter((f) => f.includes('/ci/') || f.endsWith('.yamllint'))).toEqual([]);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses clusters older than 1.27 (CronJob timeZone, PDB unhealthyPodEvictionPolicy)', () => {
+    const old = helm(bin, ['template', 'ca', CHART, '-f', PROD_VALUES, '--kube-version', '1.26.0']);
+    expect(old.status).not.toBe(0);
+    expect(old.stderr).toMatch(/chart requires kubeVersion: >=1\.27\.0-0 which is incompatible with Kubernetes v1\.26\.0/);
+    expect(helm(bin, ['template', 'ca', CHART, '-f', PROD_VALUES, '--kube-version', '1.27.0']).status).toBe(0);
+  });
+});
+
