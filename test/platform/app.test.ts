@@ -2,7 +2,7 @@
  * `<env>-platform` inside the real app, next to the real `<env>-cluster`: the credentials chain, the NodePorts the
  * ingress load balancer targets, the kubeadm metrics bindings the scrape settings rely on, the cloud config.
  */
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadEnvironments } from '../../config';
 import { clusterConfiguration, KubeadmClusterSettings, kubeletConfiguration, kubeProxyConfiguration } from '../../constructs/cluster/kubeadm-config';
 import { loadValuesFile } from '../../constructs/platform/values';
@@ -72,6 +72,17 @@ describe('the kubeadm bindings the monitoring values scrape', () => {
   });
 });
 
+test('prod: the kubelets start with --cloud-provider=external, which the cloud controller manager the platform installs then serves', () => {
+  for (const vm of list(cluster(), 'azurerm_linux_virtual_machine')) {
+    const b64 = /path: \/etc\/k8s-bootstrap\/kubeadm\.yaml\\n(?:[^\\]*\\n)*?\s*content: ([A-Za-z0-9+/=]+)/.exec(vm.custom_data as string)?.[1];
+    expect(b64).toBeDefined();
+    const docs = parseAllDocuments(Buffer.from(b64!, 'base64').toString('utf8')).map((d) => d.toJS() as Json);
+    const registration = docs.find((d) => d.nodeRegistration)!.nodeRegistration;
+    expect(registration.kubeletExtraArgs).toContainEqual({ name: 'cloud-provider', value: 'external' });
+  }
+  expect(Object.keys(releases(platform()))).toEqual(expect.arrayContaining(['cloud-provider-azure', 'azuredisk-csi-driver']));
+});
+
 test('prod: the cloud config Secret carries the cluster\'s identity and network, and no credential', () => {
   const secret = Object.values(platform().resource.kubernetes_secret_v1 as Record<string, Json>).find((s) => s.metadata.name === 'azure-cloud-provider')!;
   const cloudConfig = secret.data['cloud-config'] as string;
@@ -79,4 +90,8 @@ test('prod: the cloud config Secret carries the cluster\'s identity and network,
   expect(cloudConfig).toContain('"useManagedIdentityExtension" = true');
   expect(cloudConfig).toMatch(/"userAssignedIdentityID" = data\.terraform_remote_state\.cross-stack-reference-input-prod-cluster\.outputs\./);
   expect(cloudConfig).not.toMatch(/aadClientSecret|aadClientCertPassword/);
+  // ...and that identity is the one attached to every node (IMDS hands its token only to VMs that carry it).
+  const output = /"userAssignedIdentityID" = data\.terraform_remote_state\.[^.]+\.outputs\.([A-Za-z0-9_-]+)/.exec(cloudConfig)![1]!;
+  const identity = /^\$\{azurerm_user_assigned_identity\.([^.]+)\.client_id\}$/.exec((cluster().output as Record<string, Json>)[output]!.value)![1]!;
+  for (const vm of list(cluster(), 'azurerm_linux_virtual_machine')) expect(vm.identity.identity_ids).toContain(`\${azurerm_user_assigned_identity.${identity}.id}`);
 });
