@@ -119,24 +119,31 @@ install_packages() {
   log "installed $(kubeadm version -o short), held kubelet kubeadm kubectl"
 }
 
-configure_containerd() {
-  step containerd
-  local config=/etc/containerd/config.toml pause
-  install -d -m 0755 /etc/containerd
-  # Regenerate the default: packaged configs may disable the CRI plugin. containerd 1.x (config version 2) and
-  # 2.x (version 3) both print "SystemdCgroup = false" under the runc options table; add it if a default omits it.
-  containerd config default > "$config"
+# edit_containerd_config FILE [PAUSE_IMAGE]: systemd cgroups for runc and kubeadm's pause image, in place.
+# containerd 1.x (config version 2) and 2.x (version 3) both print "SystemdCgroup = false" under the runc options
+# table; if a default omits the key it is added below that table. The pause image key is sandbox_image in 1.x and
+# sandbox (pinned_images) in 2.x.
+edit_containerd_config() {
+  local config=$1 pause=${2:-}
   if grep -q 'SystemdCgroup = ' "$config"; then
     sed -i 's/SystemdCgroup = false/SystemdCgroup = true/' "$config"
   else
     sed -i '/\.runtimes\.runc\.options\]$/a SystemdCgroup = true' "$config"
   fi
   grep -q 'SystemdCgroup = true' "$config" || fail "could not set SystemdCgroup = true in ${config}"
-  # Use the pause image this kubeadm expects (1.x key sandbox_image, 2.x key sandbox).
-  pause=$(kubeadm config images list --kubernetes-version "v${K8S_VERSION}" 2>/dev/null | grep '/pause:' || true)
   if [ -n "$pause" ]; then
     sed -ri "s#^(\s*)(sandbox_image|sandbox) = .*#\1\2 = \"${pause}\"#" "$config"
   fi
+}
+
+configure_containerd() {
+  step containerd
+  local config=/etc/containerd/config.toml pause
+  install -d -m 0755 /etc/containerd
+  # Regenerate the default: packaged configs may disable the CRI plugin.
+  containerd config default > "$config"
+  pause=$(kubeadm config images list --kubernetes-version "v${K8S_VERSION}" 2>/dev/null | grep '/pause:' || true)
+  edit_containerd_config "$config" "$pause"
   systemctl enable containerd
   systemctl restart containerd
   retry 12 5 test -S /run/containerd/containerd.sock || fail "containerd did not open its socket"
@@ -300,4 +307,7 @@ main() {
   log "bootstrap complete; sentinel ${SENTINEL} written"
 }
 
-main "$@"
+# Run only when executed (test/cluster sources the functions).
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+  main "$@"
+fi
