@@ -75,6 +75,9 @@ describe('roles', () => {
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(30);
     expect(c.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
     expect(c.resources.limits.memory).toBeDefined();
+    // Drains without dropped requests: a preStop pause shorter than the grace period.
+    expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '5']);
+    expect(podSpec(api).terminationGracePeriodSeconds).toBeGreaterThan(5);
   });
 
   it('only the api is autoscaled (autoscaling/v2), and then the Deployment leaves replicas to the HPA', () => {
