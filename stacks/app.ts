@@ -24,8 +24,8 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
   for (const { config } of environments) {
     const network = new NetworkStack(app, { config });
     const vpn = new VpnStack(app, { config, network });
-    // No vpnSharedKey from <env>-vpn here: that reference would make services (and the cluster) wait for the gateway.
-    const services = new ServicesStack(app, { config, network });
+    // The VPN key comes from <env>-network, not <env>-vpn: services (and the cluster) never wait for the gateway.
+    const services = new ServicesStack(app, { config, network, vpnSharedKey: network.vpnSharedKey.result });
     const cluster = new ClusterStack(app, { config, network, keyVault: { id: services.keyVault.vault.id, vaultUri: services.keyVault.vault.vaultUri } });
     const platform = new PlatformStack(app, { config, cluster: cluster.platformInputs });
     result[config.name] = { network, vpn, services, cluster, platform };

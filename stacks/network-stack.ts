@@ -1,10 +1,13 @@
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
+import { Password } from '@cdktf/provider-random/lib/password';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { HubNetwork } from '../constructs/network/hub-network';
 import { NatEgress } from '../constructs/network/nat-egress';
 import { SpokeNetwork } from '../constructs/network/spoke-network';
 import { HubSpokePeering } from '../constructs/network/vnet-peering';
+import { generateVpnSharedKey } from '../constructs/network/site-to-site-vpn';
 import { dnsPlan, vnetDnsServers } from '../config/dns-plan';
 import { nsgAllows } from '../config/traffic-plan';
 import { PrivateNameResolution } from '../constructs/dns/private-name-resolution';
@@ -19,6 +22,11 @@ export class NetworkStack extends EnvironmentStack {
   readonly hub: HubNetwork;
   readonly spokes: Record<string, SpokeNetwork> = {};
   readonly peerings: Record<string, HubSpokePeering> = {};
+  /**
+   * The IPsec pre-shared key, generated here rather than in `<env>-vpn` so that `<env>-services` can store it
+   * in Key Vault without waiting 30-45 minutes for the gateway.
+   */
+  readonly vpnSharedKey: Password;
   /** Resolver, privatelink zones and their links, DNS/endpoint NSG allows (docs/dns.md). */
   readonly dns: PrivateNameResolution;
 
@@ -27,6 +35,8 @@ export class NetworkStack extends EnvironmentStack {
     const { config, naming, tags } = this;
 
     this.resourceGroup = new ResourceGroup(this, 'resource-group', { name: naming.resourceGroup('network'), location: config.location, tags });
+    new RandomProvider(this, 'random');
+    this.vpnSharedKey = generateVpnSharedKey(this, 'vpn-shared-key');
     const rg = this.resourceGroup.name;
 
     this.hub = new HubNetwork(this, 'hub', { naming, resourceGroupName: rg, location: config.location, hub: config.network.hub, tags });

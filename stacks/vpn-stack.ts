@@ -1,6 +1,5 @@
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { RandomProvider } from '@cdktf/provider-random/lib/provider';
 import { AzapiProvider } from '../constructs/network/azapi';
 import { GatewayTransit } from '../constructs/network/gateway-transit';
 import { SiteToSiteVpn } from '../constructs/network/site-to-site-vpn';
@@ -23,7 +22,6 @@ export class VpnStack extends EnvironmentStack {
     super(scope, 'vpn', props);
     const { config, naming, tags } = this;
     const network = props.network;
-    new RandomProvider(this, 'random');
     const azapi = new AzapiProvider(this, 'azapi');
 
     this.vpn = new SiteToSiteVpn(this, 'site-to-site', {
@@ -33,6 +31,7 @@ export class VpnStack extends EnvironmentStack {
       gatewaySubnetId: network.hub.subnet('GatewaySubnet').id,
       vpn: config.vpn,
       site: config.onPremises,
+      sharedKey: network.vpnSharedKey.result,
       tags,
     });
 
@@ -50,7 +49,7 @@ export class VpnStack extends EnvironmentStack {
       description: 'Addresses the on-premises VPN device connects to (UDP 500/4500).',
     });
     new TerraformOutput(this, 'vpn_shared_key', {
-      value: this.vpn.sharedKey.result,
+      value: this.vpn.sharedKey,
       sensitive: true,
       description: 'IPsec pre-shared key for the on-premises device: `cdktf output` / `terraform output -raw vpn_shared_key` (see docs/network.md).',
     });

@@ -18,7 +18,18 @@ export interface SiteToSiteVpnProps {
   readonly vpn: VpnConfig;
   /** The on-premises device and prefixes. */
   readonly site: OnPremisesConfig;
+  /**
+   * The IPsec pre-shared key (a token, never a literal). Pass one generated elsewhere when other stacks need
+   * it without waiting for the gateway (see NetworkStack.vpnSharedKey).
+   * @default a 64-character key generated here
+   */
+  readonly sharedKey?: string;
   readonly tags?: Record<string, string>;
+}
+
+/** A 64-character alphanumeric pre-shared key: every IKE implementation accepts it, brute force does not. */
+export function generateVpnSharedKey(scope: Construct, id: string): Password {
+  return new Password(scope, id, { length: 64, special: false, minLower: 8, minUpper: 8, minNumeric: 8 });
 }
 
 /**
@@ -31,8 +42,8 @@ export class SiteToSiteVpn extends Construct {
   readonly publicIps: PublicIp[] = [];
   readonly localNetworkGateway: LocalNetworkGateway;
   readonly connection: VirtualNetworkGatewayConnection;
-  /** The generated pre-shared key (sensitive). */
-  readonly sharedKey: Password;
+  /** The pre-shared key (a sensitive token). */
+  readonly sharedKey: string;
 
   constructor(scope: Construct, id: string, props: SiteToSiteVpnProps) {
     super(scope, id);
@@ -97,8 +108,10 @@ export class SiteToSiteVpn extends Construct {
       bgpSettings: site.bgp ? { asn: site.bgp.asn, bgpPeeringAddress: site.bgp.peerAddress } : undefined,
     });
 
-    // Alphanumeric only: every IKE implementation accepts it, and 64 characters keep brute force out of reach.
-    this.sharedKey = new Password(this, 'shared-key', { length: 64, special: false, minLower: 8, minUpper: 8, minNumeric: 8 });
+    if (props.sharedKey !== undefined && !/\$\{/.test(props.sharedKey)) {
+      throw new Error(`${this.node.path}: sharedKey is a literal; allowed: a token from a generated secret (random_password, Key Vault)`);
+    }
+    this.sharedKey = props.sharedKey ?? generateVpnSharedKey(this, 'shared-key').result;
 
     const apipa = vpn.bgp?.apipaAddresses ?? [];
     this.connection = new VirtualNetworkGatewayConnection(this, 'connection', {
@@ -107,7 +120,7 @@ export class SiteToSiteVpn extends Construct {
       type: 'IPsec',
       virtualNetworkGatewayId: this.gateway.id,
       localNetworkGatewayId: this.localNetworkGateway.id,
-      sharedKey: this.sharedKey.result,
+      sharedKey: this.sharedKey,
       connectionProtocol: vpn.connectionProtocol,
       dpdTimeoutSeconds: vpn.dpdTimeoutSeconds,
       enableBgp: !!vpn.bgp,

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { App, Testing } from 'cdktf';
@@ -24,14 +25,20 @@ export function errorsAt(problems: ConfigProblem[], pathPrefix: string): ConfigP
   return problems.filter((p) => p.severity === 'error' && p.path.startsWith(pathPrefix));
 }
 
-/** Builds the real app for the shipped environments and returns each stack's synthesized JSON by id. */
+/**
+ * Builds the real app for the shipped environments, synthesizes it as `cdktf synth` does (so cross-stack
+ * references become remote state, unlike Testing.synth of one stack) and returns each stack's JSON by id.
+ */
 export function synthesizeAll(): Record<string, any> {
-  const app: App = Testing.app();
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'synth-all-'));
+  const app: App = Testing.app({ outdir });
   buildApp(app, loadEnvironments());
+  app.synth();
   const out: Record<string, any> = {};
   for (const child of app.node.children) {
-    out[child.node.id] = JSON.parse(Testing.synth(child as any));
+    out[child.node.id] = JSON.parse(fs.readFileSync(path.join(outdir, 'stacks', child.node.id, 'cdk.tf.json'), 'utf8'));
   }
+  fs.rmSync(outdir, { recursive: true, force: true });
   return out;
 }
 

@@ -80,15 +80,20 @@ describe.each([
     expect(connection.type).toBe('IPsec');
     expect(connection.connection_protocol).toBe('IKEv2');
     expect(connection.ipsec_policy).toMatchObject({ ipsec_encryption: 'GCMAES256', ipsec_integrity: 'GCMAES256', sa_lifetime: 27000 });
-    expect(connection.shared_key).toMatch(/^\$\{random_password\.[^.]+\.result\}$/);
-    const password = Object.values(resources(stack, 'random_password'))[0] as any;
-    expect(password.length).toBeGreaterThanOrEqual(32);
+    // Generated in <env>-network (so <env>-services can store it without waiting for the gateway).
+    expect(connection.shared_key).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-[a-z]+-network\.outputs\.cross-stack-output-random_password[^}]*result\}$/);
+    const password = Object.values(resources(stacks[`${env}-network`], 'random_password'))[0] as any;
+    expect(password).toMatchObject({ length: 64, special: false });
+    const crossOutput = Object.entries(stacks[`${env}-network`].output).find(([k]) => k.startsWith('cross-stack-output-random_password'))![1] as any;
+    expect(crossOutput.sensitive).toBe(true);
   });
 
   test('the shared key leaves only as a sensitive output', () => {
     expect(stack.output.vpn_shared_key.sensitive).toBe(true);
-    const plain = Object.values(stack.output).filter((o: any) => !o.sensitive && JSON.stringify(o.value).includes('random_password'));
-    expect(plain).toEqual([]);
+    for (const s of [stack, stacks[`${env}-network`]]) {
+      const plain = Object.values(s.output).filter((o: any) => !o.sensitive && JSON.stringify(o.value).includes('random_password'));
+      expect(plain).toEqual([]);
+    }
   });
 
   test('spoke-side gateway transit waits for the gateway and the hub side', () => {
@@ -119,6 +124,13 @@ describe('every environment', () => {
         expect(stack).toBeDefined();
         expect(stack.terraform.backend.local.path).toBe(`terraform.${env}-${component}.tfstate`);
       }
+    }
+  });
+
+  test('the gateway is off the critical path: nothing but <env>-vpn depends on it', () => {
+    for (const [id, stack] of Object.entries(stacks)) {
+      if (id.endsWith('-vpn')) continue;
+      expect(JSON.stringify(stack.data?.terraform_remote_state ?? {})).not.toMatch(/-vpn/);
     }
   });
 
