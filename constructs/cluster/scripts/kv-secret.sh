@@ -6,7 +6,7 @@
 set -euo pipefail
 
 # shellcheck source=/dev/null
-. /etc/k8s-bootstrap/node.env
+. "${K8S_BOOTSTRAP_ENV_FILE:-/etc/k8s-bootstrap/node.env}"
 
 name=${1:?usage: kv-secret NAME}
 attempts=${KV_ATTEMPTS:-60}
