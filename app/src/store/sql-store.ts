@@ -150,9 +150,9 @@ export class SqlStore implements Store {
     });
   }
 
-  async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date, batch = 50): Promise<{ posted: number; failed: number }> {
+  async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date, batch = 200): Promise<{ posted: number; failed: number }> {
     let posted = 0;
-    let failed = 0;
+    let failedCount = 0;
     for (;;) {
       const n = await this.db.tx(async (q) => {
         const items = (
@@ -165,23 +165,32 @@ export class SqlStore implements Store {
             [now, batch],
           )
         ).rows;
+        const ok: number[] = [];
+        const failed: { id: number; error: string }[] = [];
         for (const it of items) {
           const res = await post({
             assignmentId: it.id, caseId: it.case_id, engineerId: it.engineer_id, engineerEmail: it.email, assignedAt: new Date(it.assigned_at),
             ladderStep: it.ladder_step, policyVersion: it.policy_version, idempotencyKey: it.idempotency_key, attempts: it.post_attempts,
           });
-          if (res.ok) {
-            posted++;
-            await q.query(`UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL WHERE id = $1`, [it.id, now]);
-          } else {
-            failed++;
-            // Retried by the next cycle, not again in this one (next_post_at just after this cycle's `now`).
-            await q.query(`UPDATE assignments SET post_attempts = post_attempts + 1, last_post_error = $2, next_post_at = $3 WHERE id = $1`, [it.id, res.error.slice(0, 500), new Date(now.getTime() + 1)]);
-          }
+          if (res.ok) ok.push(it.id);
+          else failed.push({ id: it.id, error: res.error.slice(0, 500) });
         }
+        if (ok.length > 0) {
+          await q.query(`UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL WHERE id = ANY($1::int[])`, [ok, now]);
+        }
+        if (failed.length > 0) {
+          // Retried by the next cycle, not again in this one (next_post_at just after this cycle's `now`).
+          await q.query(
+            `UPDATE assignments a SET post_attempts = post_attempts + 1, last_post_error = x.error, next_post_at = $2
+               FROM jsonb_to_recordset($1::jsonb) AS x(id int, error text) WHERE a.id = x.id`,
+            [JSON.stringify(failed), new Date(now.getTime() + 1)],
+          );
+        }
+        posted += ok.length;
+        failedCount += failed.length;
         return items.length;
       });
-      if (n < batch) return { posted, failed };
+      if (n < batch) return { posted, failed: failedCount };
     }
   }
 }
