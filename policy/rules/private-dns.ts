@@ -138,4 +138,44 @@ export const inboundEndpointStaticIp: Rule = {
   },
 };
 
-export const privateDnsRules: Rule[] = [privateEndpointZoneGroup, zonesLinkedToResolverVnet, resolverInGatewayVnet, inboundEndpointStaticIp];
+export const noForwardingLoop: Rule = {
+  id: 'HN-011',
+  severity: 'error',
+  title: "A forwarding ruleset is not linked to a VNet whose resolver inbound endpoint one of its rules targets",
+  explanation:
+    'The resolver of a VNet linked to the ruleset applies its rules; a rule that forwards to that same resolver\'s inbound endpoint loops and the query fails (the AVM resolver module links its own VNet by default).',
+  remediation: 'Remove the ruleset link to that VNet, or the forwarding rule that targets its inbound endpoint.',
+  appliesTo: ['azurerm_private_dns_resolver_virtual_network_link'],
+  check: (r, ctx) => {
+    const ruleset = target(ctx, r.config['dns_forwarding_ruleset_id'], 'azurerm_private_dns_resolver_dns_forwarding_ruleset');
+    const linked = vnetKey(ctx, r.config['virtual_network_id']);
+    if (!ruleset || !linked) return [unknown('the ruleset or the linked VNet cannot be followed at synth.')];
+    // Inbound endpoint IPs of resolvers in the linked VNet.
+    const loopIps = new Map<string, string>();
+    for (const inbound of ctx.environmentResources('azurerm_private_dns_resolver_inbound_endpoint')) {
+      const ictx = ctxOf(ctx, inbound);
+      const resolver = target(ictx, inbound.config['private_dns_resolver_id'], 'azurerm_private_dns_resolver');
+      if (!resolver || vnetKey(ctxOf(ictx, resolver), resolver.config['virtual_network_id']) !== linked) continue;
+      for (const ipc of blocks(inbound.config['ip_configurations'])) {
+        const ip = ictx.resolve(ipc['private_ip_address']);
+        if (ip.known && typeof ip.value === 'string') loopIps.set(ip.value, inbound.address);
+      }
+    }
+    const problems: Problem[] = [];
+    for (const rule of ctx.environmentResources('azurerm_private_dns_resolver_forwarding_rule')) {
+      const rctx = ctxOf(ctx, rule);
+      const rs = target(rctx, rule.config['dns_forwarding_ruleset_id'], 'azurerm_private_dns_resolver_dns_forwarding_ruleset');
+      if (!rs || key(rs) !== key(ruleset)) continue;
+      for (const t of blocks(rule.config['target_dns_servers'])) {
+        const ip = rctx.resolve(t['ip_address']);
+        if (!ip.known) problems.push(unknown(`${rule.address} targets ${ip.expression}, unknown at synth; cannot exclude a forwarding loop.`));
+        else if (typeof ip.value === 'string' && loopIps.has(ip.value)) {
+          problems.push(fail(`${rule.address} forwards to ${ip.value}, the inbound endpoint ${loopIps.get(ip.value)} of the linked VNet: a resolution loop.`));
+        }
+      }
+    }
+    return problems;
+  },
+};
+
+export const privateDnsRules: Rule[] = [privateEndpointZoneGroup, zonesLinkedToResolverVnet, resolverInGatewayVnet, inboundEndpointStaticIp, noForwardingLoop];

@@ -5,8 +5,8 @@
  */
 import type { StackContext } from '../resolve';
 import { blocks, environmentName, referencesIn } from '../resolve';
-import type { Rule, SynthResource } from '../types';
-import { ctxOf, key, target, vnetKey } from './graph';
+import type { Problem, Rule, SynthResource } from '../types';
+import { ctxOf, key, target, vnetKey, vnetOfSubnet } from './graph';
 import { fail, unknown, type Tri } from './helpers';
 
 /** Every resource `r` depends on, directly or transitively: `depends_on` entries and `${...}` references. */
@@ -162,4 +162,44 @@ export const gatewayTransitPair: Rule = {
   },
 };
 
-export const vpnPathRules: Rule[] = [gatewaySubnetNoNsg, spokePeeringDependsOnGateway, gatewayTransitPair];
+/** VNets that host a virtual network gateway (through the gateway's ip_configuration subnets). */
+function gatewayVnetKeys(ctx: StackContext): { keys: Set<string>; unknowns: string[] } {
+  const keys = new Set<string>();
+  const unknowns: string[] = [];
+  for (const gw of ctx.environmentResources('azurerm_virtual_network_gateway')) {
+    for (const ipc of blocks(gw.config['ip_configuration'])) {
+      const v = vnetOfSubnet(ctxOf(ctx, gw), ipc['subnet_id']);
+      if (v) keys.add(key(v));
+      else unknowns.push(gw.address);
+    }
+  }
+  return { keys, unknowns };
+}
+
+export const singleRemoteGatewayUse: Rule = {
+  id: 'HN-010',
+  severity: 'error',
+  title: 'A VNet that uses remote gateways has no gateway of its own and only one such peering',
+  explanation:
+    'Azure rejects use_remote_gateways on a VNet that has its own gateway, and only one of a VNet\'s peerings may use remote gateways (P3 in the network reference).',
+  remediation: 'Keep gateways in the hub only, and set useRemoteGateways on exactly one peering per spoke.',
+  appliesTo: PEERING_SETTERS,
+  check: (r, ctx) => {
+    const s = asSetter(r, ctx);
+    if (!s || setsFlag(s, 'useRemoteGateways') !== true) return []; // unknowns are reported by HN-002
+    if (!s.peering) return []; // reported by HN-003
+    const { local } = peeringEnds(ctx, s.peering);
+    if (!local) return [unknown(`the local VNet of ${s.peering.address} cannot be followed at synth.`)];
+    const problems: Problem[] = [];
+    const gateways = gatewayVnetKeys(ctx);
+    if (gateways.keys.has(local)) problems.push(fail(`the local VNet of ${s.peering.address} has its own virtual network gateway.`));
+    for (const u of gateways.unknowns) problems.push(unknown(`the VNet of gateway ${u} cannot be followed at synth.`));
+    const others = ctx
+      .environmentResources(PEERING)
+      .filter((p) => key(p) !== key(s.peering!) && peeringEnds(ctx, p).local === local && settersOf(ctx, p, 'useRemoteGateways').length > 0);
+    if (others.length > 0) problems.push(fail(`another peering of the same VNet also uses remote gateways: ${others.map((p) => p.address).join(', ')}.`));
+    return problems;
+  },
+};
+
+export const vpnPathRules: Rule[] = [gatewaySubnetNoNsg, spokePeeringDependsOnGateway, gatewayTransitPair, singleRemoteGatewayUse];

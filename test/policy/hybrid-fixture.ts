@@ -60,6 +60,10 @@ export function hybridEnvironment(): Env {
             destination_port_range: '*',
           },
         },
+        azurerm_private_dns_resolver_dns_forwarding_ruleset: { rs: { name: 'rs', private_dns_resolver_outbound_endpoint_ids: ['${azurerm_private_dns_resolver_outbound_endpoint.out.id}'] } },
+        azurerm_private_dns_resolver_virtual_network_link: {
+          spoke: { name: 'rs-spoke', dns_forwarding_ruleset_id: '${azurerm_private_dns_resolver_dns_forwarding_ruleset.rs.id}', virtual_network_id: '${azurerm_virtual_network.spoke.id}' },
+        },
         azurerm_private_dns_resolver_forwarding_rule: {
           corp: { name: 'corp', domain_name: 'corp.example.', dns_forwarding_ruleset_id: '${azurerm_private_dns_resolver_dns_forwarding_ruleset.rs.id}', target_dns_servers: [{ ip_address: '192.168.10.10', port: 53 }] },
         },

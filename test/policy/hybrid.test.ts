@@ -1,7 +1,13 @@
 import { checkStacks } from '../../policy/engine';
 import { hybridNetwork } from '../../policy/packs';
-import { gatewaySubnetNoNsg, gatewayTransitPair, spokePeeringDependsOnGateway } from '../../policy/rules/vpn-path';
-import { inboundEndpointStaticIp, privateEndpointZoneGroup, resolverInGatewayVnet, zonesLinkedToResolverVnet } from '../../policy/rules/private-dns';
+import { gatewaySubnetNoNsg, gatewayTransitPair, singleRemoteGatewayUse, spokePeeringDependsOnGateway } from '../../policy/rules/vpn-path';
+import {
+  inboundEndpointStaticIp,
+  noForwardingLoop,
+  privateEndpointZoneGroup,
+  resolverInGatewayVnet,
+  zonesLinkedToResolverVnet,
+} from '../../policy/rules/private-dns';
 import { clientVnetsResolvePrivateEndpoints } from '../../policy/rules/dns-clients';
 import { dnsPathOpen, prefixContains } from '../../policy/rules/dns-path';
 import type { Rule } from '../../policy/types';
@@ -319,5 +325,70 @@ describe(`${clientVnetsResolvePrivateEndpoints.id}: ${clientVnetsResolvePrivateE
     const env = hybridEnvironment();
     env['dev-network'].resource['azurerm_virtual_network']!['spoke']!['dns_servers'] = '${var.dns}';
     expect(check(rule, env, 'dev-network', SPOKE)).toEqual(['unknown']);
+  });
+});
+
+describe(`${singleRemoteGatewayUse.id}: ${singleRemoteGatewayUse.title}`, () => {
+  const AZAPI = 'azapi_update_resource.spoke_remote_gateways';
+  const net = (env: Env) => env['dev-network'].resource;
+  test('compliant: the spoke has no gateway and one remote-gateway peering', () => {
+    expect(check(singleRemoteGatewayUse, hybridEnvironment(), 'dev-vpn', AZAPI)).toEqual([]);
+  });
+  test('fails: the spoke has a gateway of its own', () => {
+    const env = hybridEnvironment();
+    net(env)['azurerm_virtual_network_gateway'] = { spoke_gw: { name: 'vgw-spoke', ip_configuration: [{ name: 'ip', subnet_id: '${azurerm_subnet.nodes.id}' }] } };
+    expect(check(singleRemoteGatewayUse, env, 'dev-vpn', AZAPI)).toEqual(['fail']);
+  });
+  test('fails: a second peering of the spoke also uses remote gateways', () => {
+    const env = hybridEnvironment();
+    net(env)['azurerm_virtual_network']!['hub2'] = { name: 'vnet-hub2' };
+    net(env)['azurerm_virtual_network_peering']!['spoke_to_hub2'] = {
+      name: 'peer-spoke-to-hub2',
+      virtual_network_name: '${azurerm_virtual_network.spoke.name}',
+      remote_virtual_network_id: '${azurerm_virtual_network.hub2.id}',
+      use_remote_gateways: true,
+    };
+    const problems = run(singleRemoteGatewayUse, asStacks(env), AZAPI, 'dev-vpn');
+    expect(kinds(problems)).toEqual(['fail']);
+    expect(problems[0]!.message).toContain('spoke_to_hub2');
+  });
+  test('unknown: the local VNet cannot be followed', () => {
+    const env = hybridEnvironment();
+    net(env)['azurerm_virtual_network_peering']!['spoke_to_hub']!['virtual_network_name'] = '${var.spoke_name}';
+    expect(check(singleRemoteGatewayUse, env, 'dev-vpn', AZAPI)).toEqual(['unknown']);
+  });
+});
+
+describe(`${noForwardingLoop.id}: ${noForwardingLoop.title}`, () => {
+  const LINK = 'azurerm_private_dns_resolver_virtual_network_link.spoke';
+  const net = (env: Env) => env['dev-network'].resource;
+  const linkToHub = (env: Env) => {
+    net(env)['azurerm_private_dns_resolver_virtual_network_link']!['spoke']!['virtual_network_id'] = '${azurerm_virtual_network.hub.id}';
+  };
+  test('compliant: ruleset linked to the spoke, rules target on-premises DNS', () => {
+    expect(check(noForwardingLoop, hybridEnvironment(), 'dev-network', LINK)).toEqual([]);
+  });
+  test('compliant: linked to the resolver VNet while no rule targets its inbound endpoint', () => {
+    const env = hybridEnvironment();
+    linkToHub(env);
+    expect(check(noForwardingLoop, env, 'dev-network', LINK)).toEqual([]);
+  });
+  test('fails: linked to the resolver VNet with a rule that forwards to its own inbound endpoint', () => {
+    const env = hybridEnvironment();
+    linkToHub(env);
+    net(env)['azurerm_private_dns_resolver_forwarding_rule']!['azure'] = {
+      name: 'azure',
+      domain_name: 'azure.corp.example.',
+      dns_forwarding_ruleset_id: '${azurerm_private_dns_resolver_dns_forwarding_ruleset.rs.id}',
+      target_dns_servers: [{ ip_address: '10.0.1.4', port: 53 }],
+    };
+    const problems = run(noForwardingLoop, asStacks(env), LINK, 'dev-network');
+    expect(kinds(problems)).toEqual(['fail']);
+    expect(problems[0]!.message).toContain('resolution loop');
+  });
+  test('unknown: a rule target is not known at synth', () => {
+    const env = hybridEnvironment();
+    net(env)['azurerm_private_dns_resolver_forwarding_rule']!['corp']!['target_dns_servers'] = [{ ip_address: '${var.dns}' }];
+    expect(check(noForwardingLoop, env, 'dev-network', LINK)).toEqual(['unknown']);
   });
 });
