@@ -37,14 +37,14 @@ export const CHART_VERSIONS = {
   localPathProvisioner: {
     repository: 'https://charts.containeroo.ch',
     chart: 'local-path-provisioner',
-    version: '0.0.32',
-    upgradeNotes: 'Community packaging of rancher/local-path-provisioner (upstream publishes no Helm repository).',
+    version: '0.0.35',
+    upgradeNotes: 'Community packaging of rancher/local-path-provisioner v0.0.34 (upstream publishes no Helm repository); keep helperImage pinned.',
   },
   cloudProviderAzure: {
     repository: 'https://raw.githubusercontent.com/kubernetes-sigs/cloud-provider-azure/master/helm/repo',
     chart: 'cloud-provider-azure',
-    version: '1.34.2',
-    upgradeNotes: 'Keep the CCM minor equal to the cluster minor (cloud-provider-azure version skew policy).',
+    version: '1.36.0',
+    upgradeNotes: 'The chart picks the CCM image by the cluster\'s minor; keep the chart minor equal to cluster.kubernetesVersion\'s (tested).',
   },
   azureDiskCsi: {
     repository: 'https://raw.githubusercontent.com/kubernetes-sigs/azuredisk-csi-driver/master/charts',

@@ -1,6 +1,7 @@
 /** Where dev and prod must differ (storage, HA, retention), and the Argo CD settings behind those differences. */
 import { parse } from 'yaml';
 import { ARGOCD_HA_MIN_WORKERS, argoCdHa } from '../../constructs/platform/argocd';
+import { CHART_VERSIONS } from '../../constructs/platform/chart-versions';
 import { build, built, Json, releases, variant } from './fixtures';
 
 const values = (env: 'dev' | 'prod', release: string): Json => parse(releases(built(env).json)[release]!.values[0] as string) as Json;
@@ -30,6 +31,15 @@ describe('storage', () => {
       volume_binding_mode: 'WaitForFirstConsumer',
     });
     expect(sc!.depends_on).toEqual([expect.stringMatching(/^helm_release\.storage_azuredisk-csi-driver/)]);
+  });
+
+  test('the CCM chart\'s minor matches the cluster\'s Kubernetes minor (it selects the CCM image by minor)', () => {
+    const minor = (v: string) => v.replace(/^v/, '').split('.').slice(0, 2).join('.');
+    expect(minor(CHART_VERSIONS.cloudProviderAzure.version)).toBe(minor(built('prod').stack.config.cluster.kubernetesVersion));
+  });
+
+  test('the local-path helper image is pinned (the chart defaults to busybox:latest)', () => {
+    expect(values('dev', 'local-path-provisioner').helperImage.tag).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   test('the CSI driver installs after the CCM (it schedules only once the CCM has initialised the nodes)', () => {
