@@ -38,9 +38,10 @@ const NODE_PORT_RANGE = [30000, 32767] as const;
 
 /**
  * `<env>-platform`: everything that runs on the cluster, installed through the cluster's private API endpoint with
- * credentials that come only from the `<env>-cluster` stack. Order (explicit `depends_on`): CNI -> storage ->
- * metadata-service block -> monitoring (its CRDs) -> metrics-server, ingress -> Argo CD -> the workload Application.
- * Every release is atomic with a timeout.
+ * credentials that come only from the `<env>-cluster` stack. Order (explicit `depends_on`): CNI -> kubelet serving
+ * certificate approval -> storage -> metadata-service block (tier, then policy) -> monitoring (its CRDs) ->
+ * metrics-server, ingress -> Argo CD -> the workload's AppProject and Application. Every release is atomic with a
+ * timeout. See docs/platform.md.
  */
 export class PlatformStack extends EnvironmentStack {
   readonly kubernetes: KubernetesProvider;
