@@ -39,13 +39,13 @@ export function isInterpolated(value: unknown): value is string {
 /**
  * Every traversal inside the interpolations of a value (deeply), as bare references (`${type.name.attr}`), so
  * they can be followed with StackContext.refTarget. Over-approximates inside function calls, which is harmless:
- * names that are not resources do not resolve.
+ * names that are not resources do not resolve. Matches start only at token boundaries: linear on long custom_data.
  */
 export function referencesIn(value: unknown): string[] {
   const refs: string[] = [];
   const text = typeof value === 'string' ? value : JSON.stringify(value ?? null);
   for (const m of text.matchAll(/\$\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g)) {
-    for (const ref of m[1]!.match(/(?:data\.)?[A-Za-z_][\w-]*\.[\w-]+(?:\.[\w-]+|\[\d+\])*/g) ?? []) refs.push(`\${${ref}}`);
+    for (const ref of m[1]!.match(/(?<![\w.-])(?:data\.)?[A-Za-z_][\w-]*\.[\w-]+(?:\.[\w-]+|\[\d+\])*/g) ?? []) refs.push(`\${${ref}}`);
   }
   return refs;
 }
@@ -93,6 +93,8 @@ function walk(value: unknown, path: readonly (string | number)[]): { found: bool
 /** All stacks of one synthesized app, grouped by environment for cross-stack lookups. */
 export class AppContext {
   private readonly contexts = new Map<string, StackContext>();
+  // The JSON is never mutated during a run, so lookups are memoized.
+  private readonly environments = new Map<string, StackContext[]>();
 
   constructor(stacks: ReadonlyMap<string, StackJson>) {
     for (const [id, json] of stacks) this.contexts.set(id, new StackContext(id, json, this));
@@ -111,7 +113,12 @@ export class AppContext {
   /** Stacks of the same environment: ids share the `<env>-` prefix (`dev-network`, `dev-services`, ...). */
   environmentOf(stackId: string): StackContext[] {
     const env = environmentName(stackId);
-    return [...this.contexts.values()].filter((c) => environmentName(c.stack) === env);
+    let stacks = this.environments.get(env);
+    if (!stacks) {
+      stacks = [...this.contexts.values()].filter((c) => environmentName(c.stack) === env);
+      this.environments.set(env, stacks);
+    }
+    return stacks;
   }
 }
 
@@ -135,6 +142,9 @@ export class StackContext {
 
   /** Every resource of this stack, optionally of one type. */
   resources(type?: string): SynthResource[] {
+    const cacheKey = type ?? '*';
+    const cached = this.byType.get(cacheKey);
+    if (cached) return cached;
     const out: SynthResource[] = [];
     for (const [t, byName] of Object.entries(this.json.resource ?? {})) {
       if (type !== undefined && t !== type) continue;
@@ -142,6 +152,7 @@ export class StackContext {
         out.push({ type: t, name, address: `${t}.${name}`, config, stack: this.stack });
       }
     }
+    this.byType.set(cacheKey, out);
     return out;
   }
 
@@ -151,6 +162,8 @@ export class StackContext {
     const ctxs = stacks.length > 0 ? stacks : [this];
     return ctxs.flatMap((c) => c.resources(type));
   }
+
+  private readonly byType = new Map<string, SynthResource[]>();
 
   resource(type: string, name: string): SynthResource | undefined {
     const config = this.json.resource?.[type]?.[name];
