@@ -2,7 +2,9 @@
 // Replays the scenario under 'ours' and 'round-robin' through the production cycle, then times one cycle of
 // 1,000 waiting cases against the scenario's engineers (in memory, and on embedded PostgreSQL with the decision log).
 import { parseArgs } from 'node:util';
-import { connectPglite } from '../src/db';
+import { loadavg } from 'node:os';
+import { connectPglite, connectPostgres } from '../src/db';
+import { postgresBinariesPresent, startPostgres } from './postgres-server';
 import { runCycle } from '../src/cycle';
 import { silentLogger } from '../src/log';
 import { migrate } from '../src/migrate';
@@ -13,7 +15,8 @@ import { SqlStore } from '../src/store/sql-store';
 import type { Store } from '../src/store/store';
 import type { QueueSource } from '../src/queue/source';
 
-async function burst(s: Scenario, n: number, store: Store): Promise<number> {
+/** Wall and CPU milliseconds of one cycle with `n` waiting cases. CPU time is reported too: shared CI machines inflate wall time. */
+async function burst(s: Scenario, n: number, store: Store): Promise<{ wallMs: number; cpuMs: number }> {
   const at = new Date('2026-01-06T14:00:00Z'); // a Tuesday afternoon UTC: Europe and the Americas overlap
   const records = Array.from({ length: n }, (_, i) => ({
     id: `B-${i}`, product: s.products[i % s.products.length].name, severity: i % 10 === 0 ? 'A' : i % 10 < 4 ? 'B' : 'C',
@@ -21,11 +24,13 @@ async function burst(s: Scenario, n: number, store: Store): Promise<number> {
   }));
   const queue: QueueSource = { fetch: async () => ({ records, rejects: [] }) };
   const deps = { store, queue, sink: { post: async () => ({ ok: true as const }) }, engineers: s.engineerList, policyConfig: s.policy, log: silentLogger };
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const r = await runCycle(deps, at);
-  const ms = performance.now() - t0;
+  const wallMs = Math.round(performance.now() - t0);
+  const cu = process.cpuUsage(c0);
   if (r.outcome !== 'ok') throw new Error(`burst cycle failed: ${r.error}`);
-  return Math.round(ms);
+  return { wallMs, cpuMs: Math.round((cu.user + cu.system) / 1000) };
 }
 
 async function main() {
@@ -33,21 +38,41 @@ async function main() {
   if (!values.scenario) throw new Error('usage: npm run bench:assign -- --scenario <file> [--json]');
   const s = loadScenario(values.scenario);
   const result = await simulate(s);
-  let burstResult: { cases: number; engineers: number; memoryMs: number; pgliteMs: number } | undefined;
+  type Timing = { wallMs: number; cpuMs: number };
+  let burstResult: { cases: number; engineers: number; loadAverage: number; engine: Timing; postgres: Timing | null; pglite: Timing } | undefined;
   if (!values['no-burst']) {
     const n = Number(values['burst-cases']);
-    const memoryMs = await burst(s, n, new MemoryStore());
-    const db = await connectPglite();
-    await migrate(db);
-    const pgliteMs = await burst(s, n, new SqlStore(db));
-    await db.close();
-    burstResult = { cases: n, engineers: s.engineerList.length, memoryMs, pgliteMs };
+    const engine = await burst(s, n, new MemoryStore());
+    let postgres: Timing | null = null;
+    if (postgresBinariesPresent()) {
+      const server = await startPostgres();
+      try {
+        const db = connectPostgres(await server.newDatabase());
+        await migrate(db);
+        postgres = await burst(s, n, new SqlStore(db));
+        await db.close();
+      } finally {
+        server.stop();
+      }
+    }
+    const lite = await connectPglite();
+    await migrate(lite);
+    const pglite = await burst(s, n, new SqlStore(lite));
+    await lite.close();
+    burstResult = { cases: n, engineers: s.engineerList.length, loadAverage: Math.round(loadavg()[0] * 10) / 10, engine, postgres, pglite };
   }
   if (values.json) {
     process.stdout.write(JSON.stringify({ ...result, burst: burstResult }, null, 2) + '\n');
   } else {
     process.stdout.write(formatTable(result) + '\n');
-    if (burstResult) process.stdout.write(`\none cycle, ${burstResult.cases} waiting cases x ${burstResult.engineers} engineers: ${burstResult.memoryMs} ms (engine, in memory), ${burstResult.pgliteMs} ms (embedded PostgreSQL, decision log written)\n`);
+    if (burstResult) {
+      const b = burstResult;
+      const fmt = (t: Timing | null) => (t ? `${t.wallMs} ms wall (${t.cpuMs} ms CPU in Node)` : 'n/a (no PostgreSQL binaries)');
+      process.stdout.write(
+        `\none cycle with ${b.cases} waiting cases x ${b.engineers} engineers (load average ${b.loadAverage}):\n` +
+          `  engine (policy + plan, in memory): ${fmt(b.engine)}\n  PostgreSQL 15 (full cycle, decision log written): ${fmt(b.postgres)}\n  PGlite (embedded): ${fmt(b.pglite)}\n`,
+      );
+    }
   }
 }
 

@@ -36,8 +36,8 @@ export const scenarioSchema = z
     arrivals: z.strictObject({
       perDay: z.number().positive(),
       pattern: z.enum(['business-hours', 'uniform']),
-      /** Time zone whose business hours (Mon-Fri 08:00-18:00) carry most arrivals. */
-      timezone: z.string().default('UTC'),
+      /** Time zone(s) whose business hours (Mon-Fri 08:00-18:00) carry most arrivals; several = a global customer base. */
+      timezone: z.union([z.string(), z.array(z.string()).min(1)]).default('UTC'),
     }),
     products: z.array(z.strictObject({ name: z.string().min(1), share: z.number().positive() })).min(1),
     severities: z.strictObject({ A: severitySim, B: severitySim, C: severitySim }),

@@ -26,13 +26,21 @@ export interface Outcome {
 
 const HOUR = 3_600_000;
 
-/** Business-hours pattern: Mon-Fri 08:00-18:00 in the arrivals time zone carry 4x the rate of other hours. */
+/**
+ * Business-hours pattern: Mon-Fri 08:00-18:00 in an arrivals time zone carries 4x the rate of other hours; with
+ * several time zones (customers on several continents) the weights are averaged.
+ */
 function hourWeight(s: Scenario, t: number): number {
   if (s.arrivals.pattern === 'uniform') return 1;
-  const local = new Date(t + offsetMinutes(s.arrivals.timezone, t) * 60_000);
-  const day = local.getUTCDay();
-  const h = local.getUTCHours();
-  return day >= 1 && day <= 5 && h >= 8 && h < 18 ? 4 : 1;
+  const zones = Array.isArray(s.arrivals.timezone) ? s.arrivals.timezone : [s.arrivals.timezone];
+  let w = 0;
+  for (const tz of zones) {
+    const local = new Date(t + offsetMinutes(tz, t) * 60_000);
+    const day = local.getUTCDay();
+    const h = local.getUTCHours();
+    w += day >= 1 && day <= 5 && h >= 8 && h < 18 ? 4 : 1;
+  }
+  return w / zones.length;
 }
 
 /** Arrivals are generated once per scenario (same seed), so every policy sees identical cases. */
