@@ -21,7 +21,7 @@ export const sshPublicKey = z
   });
 
 const poolBase = {
-  /** VM size; must support premium storage and, with `encryptionAtHost`, encryption at host. */
+  /** VM size; must support premium storage, accelerated networking, Trusted Launch and, with `encryptionAtHost`, encryption at host (e.g. Dsv5/Esv5). */
   size: vmSize,
   /** Availability zones the nodes are spread over, round-robin. Empty = regional (no zone pinning). @default [] */
   zones: z.array(zone).default([]),
