@@ -5,6 +5,8 @@ import { ClusterSecrets } from '../../constructs/cluster/cluster-secrets';
 import { InternalLoadBalancer, InternalLoadBalancerProps } from '../../constructs/cluster/internal-load-balancer';
 import { ClusterNodePool, ClusterNodePoolProps } from '../../constructs/cluster/node-pool';
 import { fillTemplate } from '../../constructs/cluster/scripts';
+import { clusterInboundRules } from '../../constructs/cluster/nsg-rules';
+import { SubnetNsg } from '../../constructs/network/subnet-nsg';
 
 const stack = () => new TerraformStack(Testing.app(), 'test');
 
@@ -67,5 +69,14 @@ describe('cluster constructs validate their input eagerly', () => {
     expect(() => fillTemplate('a=@@X@@', { X: 'ok; rm -rf /' })).toThrow(/not safe/);
     expect(() => fillTemplate('a=@@Y@@', { X: '1' })).toThrow(/has no value/);
     expect(fillTemplate('a=@@X@@', { X: 'vm-1' })).toBe('a=vm-1');
+  });
+
+  test('the cluster rules go through SubnetNsg, which refuses an internet source for 6443 at synth time', () => {
+    const nsg = new SubnetNsg(stack(), 'nsg', { name: 'nsg-nodes', resourceGroupName: 'rg', location: 'westeurope', subnetId: '/subnets/nodes', subnetPrefix: '10.20.0.0/24' });
+    const rules = clusterInboundRules({ nodesPrefix: '10.20.0.0/24', agentsPrefix: '10.10.2.0/26', clusterVnetSpace: ['10.20.0.0/22'], ingressClients: ['10.10.0.0/22'], httpNodePort: 30080, httpsNodePort: 30443 });
+    for (const rule of rules) nsg.allowInbound(rule);
+    expect(rules.every((r) => r.priority >= 2000 && r.priority < 4000)).toBe(true);
+    expect(() => nsg.allowInbound({ ...rules[0], name: 'k8s-api-from-internet', priority: 2500, sources: ['Internet'] })).toThrow(/never the internet/);
+    expect(() => nsg.allowInbound({ ...rules[0], name: 'k8s-api-again', priority: 2000 })).toThrow(/reuses priority 2000/);
   });
 });
