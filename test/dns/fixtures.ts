@@ -6,9 +6,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
-import { App, TerraformStack, Testing } from 'cdktf';
-import { Password } from '@cdktf/provider-random/lib/password';
-import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { App, Testing } from 'cdktf';
 import type { ConfigProblem, EnvironmentConfig } from '../../config';
 import { environmentSchema } from '../../config/schema';
 import { validateAddressPlan } from '../../config/validate/address-plan';
@@ -53,23 +51,12 @@ export interface Synthesized {
   readonly vpn: any;
 }
 
-/**
- * A stand-in for whichever upstream stack generates the VPN pre-shared key (never `<env>-vpn`: services must not
- * wait for the gateway), so that the services stack's Key Vault secret for it can be tested.
- */
-export function upstreamKeyStack(app: App, id: string): { stack: TerraformStack; key: Password } {
-  const stack = new TerraformStack(app, id);
-  new RandomProvider(stack, 'random');
-  return { stack, key: new Password(stack, 'vpn-shared-key', { length: 32, special: false }) };
-}
-
 /** Synthesizes the network, VPN and services stacks of one configuration. */
 export function synthesize(config: EnvironmentConfig): Synthesized {
   const app: App = Testing.app();
   const network = new NetworkStack(app, { config });
   const vpn = new VpnStack(app, { config, network });
-  const { key } = upstreamKeyStack(app, `${config.name}-keys`);
-  const services = new ServicesStack(app, { config, network, vpnSharedKey: key.result });
+  const services = new ServicesStack(app, { config, network, vpnSharedKey: network.vpnSharedKey.result });
   return { network: JSON.parse(Testing.synth(network)), vpn: JSON.parse(Testing.synth(vpn)), services: JSON.parse(Testing.synth(services)) };
 }
 

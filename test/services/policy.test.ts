@@ -11,7 +11,7 @@ import { azureBaseline, hybridNetwork, runPolicy } from '../../policy';
 import { NetworkStack } from '../../stacks/network-stack';
 import { ServicesStack } from '../../stacks/services-stack';
 import { VpnStack } from '../../stacks/vpn-stack';
-import { testConfig, upstreamKeyStack } from '../dns/fixtures';
+import { testConfig } from '../dns/fixtures';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'services-synth-'));
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
@@ -21,8 +21,7 @@ beforeAll(() => {
   for (const config of [testConfig('dev'), testConfig('prod')]) {
     const network = new NetworkStack(app, { config });
     new VpnStack(app, { config, network });
-    const { key } = upstreamKeyStack(app, `${config.name}-keys`);
-    new ServicesStack(app, { config, network, vpnSharedKey: key.result });
+    new ServicesStack(app, { config, network, vpnSharedKey: network.vpnSharedKey.result });
   }
   app.synth();
 });
@@ -45,9 +44,10 @@ it('reads the zones and the endpoint subnet from <env>-network through remote st
   expect(pe.private_dns_zone_group.private_dns_zone_ids[0]).toMatch(/terraform_remote_state/);
 });
 
-it('receives the VPN shared key across stacks as a sensitive output only', () => {
-  const keys = stackJson('dev-keys');
-  const crossStack = Object.entries<any>(keys.output).filter(([name, o]) => name.startsWith('cross-stack-output') && String(o.value).includes('shared-key'));
+it('receives the VPN shared key from <env>-network (not <env>-vpn) as a sensitive output only', () => {
+  const network = stackJson('dev-network');
+  const crossStack = Object.entries<any>(network.output).filter(([name, o]) => name.startsWith('cross-stack-output') && String(o.value).includes('shared-key'));
   expect(crossStack.length).toBe(1);
   expect(crossStack[0]![1].sensitive).toBe(true);
+  expect(Object.keys(stackJson('dev-services').data.terraform_remote_state).join(' ')).not.toMatch(/vpn/);
 });
