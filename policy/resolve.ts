@@ -195,9 +195,15 @@ export class StackContext {
     if (!m) return undefined;
     const parts = parseTraversal(m[1]!);
     const [head, second, third, ...rest] = parts;
-    if (head === 'var' || head === 'local') {
-      const r = this.lookup(parts, depth);
-      return r?.known ? this.refTarget(r.value, depth + 1) : undefined;
+    if (head === 'local' || head === 'var') {
+      // Follow the raw value (itself possibly a reference), not its resolution: `.id` never resolves to a literal.
+      const w =
+        head === 'local'
+          ? walk(this.json.locals ?? {}, parts.slice(1))
+          : typeof second === 'string'
+            ? walk(this.json.variable?.[second]?.default, parts.slice(2))
+            : { found: false, value: undefined };
+      return w.found ? this.refTarget(w.value, depth + 1) : undefined;
     }
     if (head === 'data') {
       const out = this.remoteOutput(parts);
