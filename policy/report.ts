@@ -31,6 +31,7 @@ export function writeReport(report: PolicyReport, outdir: string): string {
   const file = path.join(outdir, REPORT_FILE);
   const findings = report.findings.map((f) => ({
     ruleId: f.ruleId,
+    pack: f.pack,
     severity: f.severity,
     status: f.status,
     stack: f.stack,
