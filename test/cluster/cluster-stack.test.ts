@@ -1,4 +1,6 @@
+import { Testing } from 'cdktf';
 import { checkStacks, runPolicy } from '../../policy';
+import { buildApp } from '../../stacks/app';
 import { nsgKubeApi } from '../../policy/rules/nsg';
 import { loadEnvironments } from '../../config';
 import { list, resourcesOf, synthEnvironment } from './synth';
@@ -232,5 +234,23 @@ describe.each([
     stackMap.get(`${env}-network`).resource.azurerm_network_security_rule[key].source_address_prefix = 'Internet';
     const findings = checkStacks(stackMap, [{ name: 'kube-api', description: '', rules: [nsgKubeApi] }]).findings;
     expect(findings).toEqual([expect.objectContaining({ ruleId: 'AZ-NSG-004', status: 'fail', address: `azurerm_network_security_rule.${key}` })]);
+  });
+});
+
+describe('bootstrap token rotation', () => {
+  test('bumping cluster.bootstrapToken.rotation regenerates the token and changes every gate (Azure re-runs them)', () => {
+    const loaded = loadEnvironments(['dev'])[0];
+    const synthCluster = (rotation: number) => {
+      const app = Testing.app();
+      const config = { ...loaded.config, cluster: { ...loaded.config.cluster, bootstrapToken: { ...loaded.config.cluster.bootstrapToken, rotation } } };
+      const stacks = buildApp(app, [{ ...loaded, config }]);
+      return JSON.parse(Testing.synth(stacks.dev.cluster));
+    };
+    const [before, after] = [synthCluster(1), synthCluster(2)];
+    for (const p of list(after, 'random_password')) expect(p.keepers).toEqual({ rotation: '2' });
+    const scripts = (s: any) => list(s, 'azurerm_virtual_machine_extension').map(decodeSettingsScript);
+    expect(scripts(after).every((s, i) => s !== scripts(before)[i] && s.includes('Bootstrap token rotation 2'))).toBe(true);
+    // custom_data changes are ignored on existing VMs: a rotation never replaces nodes.
+    for (const vm of list(after, 'azurerm_linux_virtual_machine')) expect(vm.lifecycle.ignore_changes).toEqual(['custom_data', 'source_image_reference']);
   });
 });
