@@ -27,7 +27,9 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
     // The VPN key comes from <env>-network, not <env>-vpn: services (and the cluster) never wait for the gateway.
     const services = new ServicesStack(app, { config, network, vpnSharedKey: network.vpnSharedKey.result });
     const cluster = new ClusterStack(app, { config, network, keyVault: { id: services.keyVault.vault.id, vaultUri: services.keyVault.vault.vaultUri } });
-    const platform = new PlatformStack(app, { config, cluster: cluster.platformInputs });
+    const postgres = services.postgres && config.services.postgres;
+    const database = services.postgres && postgres ? { host: services.postgres.server.fqdn, user: postgres.administratorLogin, password: services.postgres.password.result } : undefined;
+    const platform = new PlatformStack(app, { config, cluster: cluster.platformInputs, database });
     result[config.name] = { network, vpn, services, cluster, platform };
   }
   return result;

@@ -16,11 +16,14 @@ import { platformHosts } from '../constructs/platform/hosts';
 import { PlatformRelease } from '../constructs/platform/platform-release';
 import { PlatformStorage } from '../constructs/platform/storage';
 import { loadValuesFile } from '../constructs/platform/values';
+import { CASE_ASSIGNER_RUNTIME_SECRET, DatabaseConnection, WorkloadSecret } from '../constructs/platform/workload-secret';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 
 export interface PlatformStackProps extends EnvironmentStackProps {
   /** API access and shape of the cluster, from the `<env>-cluster` stack (cross-stack references). */
   readonly cluster: PlatformClusterInputs;
+  /** The tool's PostgreSQL server, from `<env>-services`; required when `platform.gitops.database` is set. */
+  readonly database?: DatabaseConnection;
 }
 
 /** Pod Security Admission level enforced per platform namespace (`warn`/`audit` are always `restricted`). */
@@ -208,23 +211,40 @@ export class PlatformStack extends EnvironmentStack {
       helm,
     });
 
-    // 8. The workload, handed to Argo CD.
+    // 8. The workload, handed to Argo CD (with its database Secret when the platform provides it).
     if (platform.gitops) {
+      const gitops = platform.gitops;
+      let runtime: WorkloadSecret | undefined;
+      if (gitops.database) {
+        if (!props.database) throw new Error(`platform.gitops.database is "${gitops.database}" but no database connection was passed from the services stack; allowed: pass services' PostgreSQL, or omit platform.gitops.database`);
+        const workloadNamespace = new NamespaceV1(this, 'namespace-workload', {
+          provider: kubernetes,
+          metadata: {
+            name: gitops.namespace,
+            labels: { 'app.kubernetes.io/part-of': 'platform', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' },
+          },
+          // Argo CD annotates the namespaces of its applications (tracking); that is not drift.
+          lifecycle: { ignoreChanges: ['metadata[0].annotations'] },
+        });
+        runtime = new WorkloadSecret(this, 'workload-secret', { namespace: workloadNamespace.metadata.name, database: props.database, databaseName: gitops.database, provider: kubernetes });
+      }
       this.gitops = new ManifestsRelease(this, 'gitops', {
         releaseName: 'gitops-bootstrap',
         namespace: ns('argocd'),
         manifests: [
-          caseAssignerProject(platform.gitops),
+          caseAssignerProject(gitops),
           caseAssignerApplication({
-            ...platform.gitops,
+            ...gitops,
+            namespaceManagedByTerraform: Boolean(runtime),
             values: {
               // The internal host whose DNS record the cluster stack creates; TLS from Traefik's default certificate.
               ingress: { enabled: true, className: INGRESS_CLASS, host: hosts.cases, tlsSecretName: '' },
               metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, dashboard: { enabled: true } },
+              ...(runtime ? { secret: { create: false, existingSecret: CASE_ASSIGNER_RUNTIME_SECRET } } : {}),
             },
           }),
         ],
-        dependsOn: [this.argocd.release.release],
+        dependsOn: [this.argocd.release.release, ...(runtime ? [runtime.secret] : [])],
         provider: helm,
       });
     }

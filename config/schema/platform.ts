@@ -127,6 +127,13 @@ export const platformGitopsSchema = z.strictObject({
   chartPath: z.string().regex(/^(?!.*\.\.)[a-zA-Z0-9._/-]+$/, { error: 'a path inside the repository (no ..)' }).default('charts/case-assigner'),
   /** Values files of the chart for this environment, relative to `chartPath` (settings, image, Secret name). */
   valueFiles: z.array(z.string().regex(/^(?!.*\.\.)[a-zA-Z0-9._/-]+\.ya?ml$/, { error: 'value files are relative .yaml paths inside the chart (no ..)' })).min(1),
+  /**
+   * Database (one of `services.postgres.databases`) the tool uses. With it, Terraform writes the Secret
+   * `case-assigner-runtime` (DATABASE_URL to `<env>-services`' PostgreSQL through its private endpoint) into the
+   * tool's namespace and points the chart at it; API tokens are added to that Secret by operators (never in git).
+   * Omit to provide the Secret some other way.
+   */
+  database: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { error: 'database names are lower-case letters, digits and _' }).optional(),
   /** Let Argo CD sync automatically (prune + self-heal). @default true */
   automated: z.boolean().default(true),
 });

@@ -61,6 +61,16 @@ export function validatePlatform(config: EnvironmentConfig): ConfigProblem[] {
     problems.push(problem('platform.gitops.namespace', 'the workload namespace is one the platform owns', { value: platform.gitops.namespace, allowed: `any namespace except ${PLATFORM_NAMESPACES.join(', ')}` }));
   }
 
+  const database = platform.gitops?.database;
+  if (database) {
+    const postgres = config.services.postgres;
+    if (!postgres) {
+      problems.push(problem('platform.gitops.database', 'the tool\'s database is set but services.postgres is not configured, so there is no server to connect to', { value: database, allowed: 'configure services.postgres, or omit platform.gitops.database' }));
+    } else if (!postgres.databases.includes(database)) {
+      problems.push(problem('platform.gitops.database', 'not a database the services stack creates', { value: database, allowed: postgres.databases.join(', ') }));
+    }
+  }
+
   if (platform.storage.provider === 'local-path' && config.tags['criticality'] === 'high') {
     problems.push(
       warning('platform.storage.provider', 'node-local volumes in an environment tagged criticality=high: Prometheus, Alertmanager and Grafana data are lost when a node is replaced', {

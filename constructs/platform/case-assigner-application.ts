@@ -8,6 +8,8 @@ export interface CaseAssignerApplicationProps {
   readonly valueFiles: ReadonlyArray<string>;
   readonly namespace: string;
   readonly automated: boolean;
+  /** Terraform created the namespace (with its Pod Security labels); Argo CD then leaves its metadata alone. */
+  readonly namespaceManagedByTerraform?: boolean;
   /** Values for the chart computed from the platform (ingress host, storage class, environment). */
   readonly values: Record<string, unknown>;
 }
@@ -62,8 +64,11 @@ export function caseAssignerApplication(props: CaseAssignerApplicationProps): Ku
         ...(props.automated ? { automated: { prune: true, selfHeal: true } } : {}),
         // ServerSideApply: the chart's ServiceMonitor/HPA apply cleanly next to other managers (kubectl, HPA controller).
         syncOptions: ['CreateNamespace=true', 'ServerSideApply=true'],
-        // The chart's pods meet Pod Security "restricted" (docs/chart.md): enforce it on the namespace Argo CD creates.
-        managedNamespaceMetadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } },
+        // The chart's pods meet Pod Security "restricted" (docs/chart.md): enforce it on the namespace Argo CD creates
+        // (unless Terraform created it, with the same labels, to put the database Secret there first).
+        ...(props.namespaceManagedByTerraform
+          ? {}
+          : { managedNamespaceMetadata: { labels: { 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted' } } }),
         retry: { limit: 5, backoff: { duration: '10s', factor: 2, maxDuration: '3m' } },
       },
     },

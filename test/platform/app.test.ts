@@ -83,6 +83,15 @@ test('prod: the kubelets start with --cloud-provider=external, which the cloud c
   expect(Object.keys(releases(platform()))).toEqual(expect.arrayContaining(['cloud-provider-azure', 'azuredisk-csi-driver']));
 });
 
+test('the tool\'s DATABASE_URL is built from the services stack\'s PostgreSQL server and generated password', () => {
+  const secret = Object.values(platform().resource.kubernetes_secret_v1 as Record<string, Json>).find((s) => s.metadata.name === 'case-assigner-runtime')!;
+  const refs = [...(secret.data.DATABASE_URL as string).matchAll(/terraform_remote_state\.cross-stack-reference-input-([a-z]+-[a-z]+)\.outputs\.([A-Za-z0-9_-]+)/g)];
+  expect(new Set(refs.map((r) => r[1]))).toEqual(new Set([`${ENV}-services`]));
+  const outputs = stacks()[`${ENV}-services`].output as Record<string, Json>;
+  const values = refs.map((r) => outputs[r[2]!]!.value as string);
+  expect(values).toEqual(expect.arrayContaining([expect.stringMatching(/^\$\{azurerm_postgresql_flexible_server\.[^.]+\.fqdn\}$/), expect.stringMatching(/^\$\{random_password\.[^.]+\.result\}$/)]));
+});
+
 test('prod: the cloud config Secret carries the cluster\'s identity and network, and no credential', () => {
   const secret = Object.values(platform().resource.kubernetes_secret_v1 as Record<string, Json>).find((s) => s.metadata.name === 'azure-cloud-provider')!;
   const cloudConfig = secret.data['cloud-config'] as string;

@@ -59,6 +59,14 @@ describe('semantic rules', () => {
     expect(errors[0]!.allowed).toMatch(/at most 90% of storageSize/);
   });
 
+  test('the tool\'s database must be one the services stack creates', () => {
+    expect(errorsAt(problemsAfter(() => undefined), 'platform.gitops.database')).toEqual([]);
+    const missing = errorsAt(problemsAfter((e) => (e.platform.gitops.database = 'other')), 'platform.gitops.database');
+    expect(missing[0]!.allowed).toBe('caseassign');
+    const noServer = errorsAt(problemsAfter((e) => delete e.services.postgres), 'platform.gitops.database');
+    expect(noServer[0]!.message).toMatch(/services.postgres is not configured/);
+  });
+
   test('the workload may not land in a platform namespace', () => {
     expect(messages(errorsAt(problemsAfter((e) => (e.platform.gitops.namespace = 'monitoring')), 'platform.gitops.namespace'))).toMatch(/platform owns/);
   });

@@ -143,3 +143,43 @@ test('the ingress certificate: a private CA and a wildcard leaf for the zone (se
   expect(Object.values(external.resource.kubernetes_secret_v1 as Record<string, Json>).some((s) => s.type === 'kubernetes.io/tls')).toBe(false);
   expect(parse(releases(external).traefik!.values[0]).tlsStore.default.defaultCertificate.secretName).toBe('ingress-default-tls');
 });
+
+describe('the workload\'s database Secret', () => {
+  const secretOf = (json: Json): Json | undefined => Object.values(json.resource.kubernetes_secret_v1 as Record<string, Json>).find((s) => s.metadata.name === 'case-assigner-runtime');
+  const app = (json: Json): Json => parse(releases(json)['gitops-bootstrap']!.values[0]).manifests.find((m: Json) => m.kind === 'Application');
+
+  test.each(['dev', 'prod'] as const)('%s: DATABASE_URL to the services stack\'s server, TLS required, in the tool\'s namespace created first', (env) => {
+    const { json, stack } = built(env);
+    const secret = secretOf(json)!;
+    const gitops = stack.config.platform.gitops!;
+    expect(secret.data.DATABASE_URL).toMatch(new RegExp(`^postgres://\\$\\{urlencode\\(.+\\)\\}:\\$\\{urlencode\\(.+\\)\\}@\\$\\{.+\\}:5432/${gitops.database}\\?sslmode=require$`));
+    expect(secret.data.DATABASE_URL).toContain('terraform_remote_state'); // the password never leaves the other stack's state as a literal
+    expect(secret.metadata.namespace).toBe('${kubernetes_namespace_v1.namespace-workload.metadata[0].name}');
+    expect(json.resource.kubernetes_namespace_v1['namespace-workload'].metadata).toMatchObject({ name: gitops.namespace, labels: { 'pod-security.kubernetes.io/enforce': 'restricted' } });
+  });
+
+  test('operators add the API tokens; Terraform does not remove them', () => {
+    expect(secretOf(built('prod').json)!.lifecycle.ignore_changes).toEqual(['data["QUEUE_API_TOKEN"]', 'data["ASSIGNMENT_API_TOKEN"]']);
+  });
+
+  test('the Application points the chart at it, after it exists, and leaves the namespace metadata to Terraform', () => {
+    const { json } = built('prod');
+    const application = app(json);
+    expect(application.spec.source.helm.valuesObject.secret).toEqual({ create: false, existingSecret: 'case-assigner-runtime' });
+    expect(application.spec.syncPolicy).not.toHaveProperty('managedNamespaceMetadata');
+    expect(releases(json)['gitops-bootstrap']!.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_secret_v1\.workload-secret_/)]));
+  });
+
+  test('without platform.gitops.database: no Secret, Argo CD creates and labels the namespace', () => {
+    const { json } = build('dev', { config: variant('dev', (c) => delete c.platform.gitops!.database), withoutDatabase: true });
+    expect(secretOf(json)).toBeUndefined();
+    expect(json.resource.kubernetes_namespace_v1).not.toHaveProperty('namespace-workload');
+    const application = app(json);
+    expect(application.spec.source.helm.valuesObject).not.toHaveProperty('secret');
+    expect(application.spec.syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+  });
+
+  test('a database in configuration but no connection from the services stack stops synth', () => {
+    expect(() => build('dev', { withoutDatabase: true })).toThrow(/no database connection was passed from the services stack/);
+  });
+});

@@ -9,6 +9,9 @@ import { Construct } from 'constructs';
 import { PrivateKey } from '@cdktf/provider-tls/lib/private-key';
 import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { SelfSignedCert } from '@cdktf/provider-tls/lib/self-signed-cert';
+import { Password } from '@cdktf/provider-random/lib/password';
+import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import type { DatabaseConnection } from '../../constructs/platform/workload-secret';
 import { EnvironmentConfig, loadEnvironments } from '../../config';
 import type { AzureCloudConfig, ClusterConnection, PlatformClusterInputs } from '../../constructs/platform/cluster-connection';
 import { PlatformStack } from '../../stacks/platform-stack';
@@ -18,10 +21,15 @@ export type Json = Record<string, any>; // eslint-disable-line @typescript-eslin
 export class StandInClusterStack extends TerraformStack {
   readonly connection: ClusterConnection;
   readonly azureCloud: AzureCloudConfig;
+  /** Stands in for `<env>-services`' PostgreSQL (another stack in the real app; here the same stand-in). */
+  readonly database: DatabaseConnection;
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
     new TlsProvider(this, 'tls');
+    new RandomProvider(this, 'random');
+    const dbPassword = new Password(this, 'db-password', { length: 32, special: false });
+    this.database = { host: new TerraformLocal(this, 'db-host', 'psql-hyb.postgres.database.azure.com').asString, user: 'pgadmin', password: dbPassword.result };
     const caKey = new PrivateKey(this, 'ca-key', { algorithm: 'ECDSA', ecdsaCurve: 'P256' });
     const ca = new SelfSignedCert(this, 'ca', { privateKeyPem: caKey.privateKeyPem, isCaCertificate: true, validityPeriodHours: 87600, allowedUses: ['cert_signing'], subject: [{ commonName: 'kubernetes' }] });
     const adminKey = new PrivateKey(this, 'admin-key', { algorithm: 'ECDSA', ecdsaCurve: 'P256' });
@@ -61,7 +69,7 @@ export interface Built {
   readonly stackDir: string;
 }
 
-export function build(env: 'dev' | 'prod', options: { config?: EnvironmentConfig; cniInstalledByCluster?: boolean; withoutAzureCloud?: boolean } = {}): Built {
+export function build(env: 'dev' | 'prod', options: { config?: EnvironmentConfig; cniInstalledByCluster?: boolean; withoutAzureCloud?: boolean; withoutDatabase?: boolean } = {}): Built {
   const app = Testing.app();
   const cluster = new StandInClusterStack(app, `${env}-cluster`);
   const inputs: PlatformClusterInputs = {
@@ -69,7 +77,7 @@ export function build(env: 'dev' | 'prod', options: { config?: EnvironmentConfig
     cniInstalledByCluster: options.cniInstalledByCluster ?? false,
     ...(options.withoutAzureCloud ? {} : { azureCloud: cluster.azureCloud }),
   };
-  const stack = new PlatformStack(app, { config: options.config ?? config(env), cluster: inputs });
+  const stack = new PlatformStack(app, { config: options.config ?? config(env), cluster: inputs, ...(options.withoutDatabase ? {} : { database: cluster.database }) });
   // A full app synth: only it turns references into the other stack into outputs + terraform_remote_state.
   app.synth();
   const json = JSON.parse(fs.readFileSync(path.join(app.outdir, 'stacks', stack.node.id, 'cdk.tf.json'), 'utf8')) as Json;

@@ -122,7 +122,6 @@ describe.each(['dev', 'prod'] as const)('%s: the Argo CD Application of the case
     expect(app.spec.destination).toEqual({ server: 'https://kubernetes.default.svc', namespace: gitops.namespace });
     expect(app.metadata.finalizers).toEqual(['resources-finalizer.argocd.argoproj.io/background']);
     expect(app.spec.syncPolicy.syncOptions).toContain('CreateNamespace=true');
-    expect(app.spec.syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
   });
 
   test('the chart renders with those values: ingress on the internal host with the default certificate, monitors, dashboard', () => {
