@@ -1,4 +1,5 @@
 /** NIC, Linux VM and Linux scale set rules (checkov CKV_AZURE_119/118/149/178; secret scan of custom_data). */
+import { gunzipSync } from 'node:zlib';
 import type { StackContext } from '../resolve';
 import { blocks, referencesIn } from '../resolve';
 import type { Problem, Rule, SynthResource } from '../types';
@@ -104,13 +105,25 @@ const PRIVATE_KEY_ATTRIBUTES = new Set(['private_key_pem', 'private_key_openssh'
 const KEY_VAULT_SECRET_VALUE = /\bdata\.azurerm_key_vault_secret\.[\w-]+\.value\b/;
 const BASE64_RUN = /[A-Za-z0-9+/]{40,}={0,2}/g;
 
-/** Finds PEM private-key headers in text, in base64 runs inside it, and one level deeper (base64 of base64). */
+/** base64 → text; gzip payloads (cloud-init accepts gzipped user data) are inflated. */
+function decode(run: string): string {
+  const bytes = Buffer.from(run, 'base64');
+  if (bytes[0] === 0x1f && bytes[1] === 0x8b) {
+    try {
+      return gunzipSync(bytes).toString('utf8');
+    } catch {
+      return '';
+    }
+  }
+  return bytes.toString('utf8');
+}
+
+/** Finds PEM private-key headers in text, in base64 (or base64 gzip) runs inside it, and one level deeper. */
 export function findPrivateKeyMaterial(text: string, depth = 0): string | undefined {
   if (PEM_PRIVATE_KEY.test(text)) return depth === 0 ? 'a PEM private key header' : 'a base64-encoded PEM private key';
   if (depth >= 2) return undefined;
   for (const run of text.match(BASE64_RUN) ?? []) {
-    const decoded = Buffer.from(run, 'base64').toString('utf8');
-    const found = findPrivateKeyMaterial(decoded, depth + 1);
+    const found = findPrivateKeyMaterial(decode(run), depth + 1);
     if (found) return found;
   }
   return undefined;

@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { findPrivateKeyMaterial, nicNoIpForwarding, nicNoPublicIp, vmNoSecretsInCustomData, vmPasswordAuthDisabled, vmSshKey } from '../../policy/rules/compute';
 import { compliant, kinds, run, runOne, stack } from './fixtures';
 
@@ -94,6 +95,10 @@ describe.each([VM, VMSS])('%s', (type) => {
       expect(kinds(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data }))).toEqual(['fail']);
     });
     const keys = { tls_private_key: { ca: { algorithm: 'RSA' }, sa: { algorithm: 'RSA' } } };
+    test('fails: gzip-compressed, base64-encoded custom_data (cloud-init accepts it)', () => {
+      const custom_data = gzipSync(Buffer.from(`#cloud-config\nwrite_files:\n- content: |\n    ${PEM}`)).toString('base64');
+      expect(kinds(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data }))).toEqual(['fail']);
+    });
     test('fails: interpolating a tls_private_key private key', () => {
       const custom_data = '${base64encode(templatefile("x.yaml", { name = "cp", key = tls_private_key.ca.private_key_pem }))}';
       expect(kinds(runOne(vmNoSecretsInCustomData, type, { ...base(), custom_data }, keys))).toEqual(['fail']);
