@@ -95,7 +95,7 @@ export class ClusterStack extends EnvironmentStack {
     // The CCM and the Azure Disk CSI driver come with azure-disk storage; kubelets must then start with an external cloud provider.
     const externalCloudProvider = (config.platform as { storage?: { provider?: string } }).storage?.provider === 'azure-disk';
 
-    // NSG rules of the node subnet live in the network stack's NSG (priority band 2000-2999), literal CIDRs only.
+    // NSG rules of the node subnet live in the network stack's NSG (the cluster's priority band 2000-3999), literal CIDRs only.
     const nsg = spoke.nsg(c.subnet);
     for (const rule of clusterInboundRules({
       nodesPrefix,

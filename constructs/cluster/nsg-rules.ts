@@ -17,7 +17,7 @@ export interface ClusterNsgRulesInput {
 export const SCRAPE_PORTS = ['10257', '10259', '2381', '9100', '10249'];
 
 /**
- * Inbound allows of the cluster node subnet, priorities 2000-2999 (the cluster's band in the spoke NSG). Everything
+ * Inbound allows of the cluster node subnet, priorities 2000-2400 (inside the cluster's band 2000-3999 of the spoke NSG). Everything
  * else is denied by the NSG's DenyAllInbound at 4096, which also overrides Azure's AllowAzureLoadBalancerInBound:
  * hence the explicit probe rules. Order: API, node-to-node, metrics, ingress, SSH.
  */
