@@ -53,6 +53,9 @@ export function checkStacks(stacks: ReadonlyMap<string, StackJson>, packs: reado
   for (const stackId of app.stackIds) {
     const ctx = app.stack(stackId);
     for (const resource of ctx.resources()) {
+      // `count = 0` (a literal, or a reference resolving to 0) means the resource is never created.
+      const count = ctx.resolve(resource.config['count']);
+      if (count.known && count.value === 0) continue;
       resourcesChecked++;
       const skips = skipsOf(resource, findings);
       for (const pack of packs) {

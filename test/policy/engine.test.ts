@@ -62,6 +62,14 @@ describe('severity and evaluation', () => {
     expect(formatFindingsTable(report)).toMatch(/error \(unknown\)\s+AZ-DSK-002/);
   });
 
+  test('resources with count = 0 are never created and not checked; an unknown count is checked', () => {
+    const disk = { ...compliant.disk(), public_network_access_enabled: true };
+    const skipped = checkStacks(new Map([['dev-cluster', stack({ azurerm_managed_disk: { etcd: { ...disk, count: 0 } } })]]));
+    expect(skipped.findings).toEqual([]);
+    const checked = checkStacks(new Map([['dev-cluster', stack({ azurerm_managed_disk: { etcd: { ...disk, count: '${var.n}' } } })]]));
+    expect(checked.findings.map((f) => f.ruleId)).toEqual(['AZ-DSK-002']);
+  });
+
   test('a rule that throws is reported, never silently compliant', () => {
     const crashing: RulePack = {
       name: 'test',
