@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AssetType, ITerraformDependable, TerraformAsset } from 'cdktf';
+import { AssetType, ITerraformDependable, TerraformAsset, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { parse, stringify } from 'yaml';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
@@ -20,6 +20,13 @@ export function manifestsChartDir(): string {
   const found = candidates.find((dir) => fs.existsSync(path.join(dir, 'Chart.yaml')));
   if (!found) throw new Error(`platform-manifests chart not found; looked in ${candidates.join(', ')}`);
   return found;
+}
+
+/** One copy of the chart per stack, shared by every ManifestsRelease in it. */
+function chartAsset(scope: Construct, dir: string): TerraformAsset {
+  const stack = TerraformStack.of(scope);
+  const id = 'platform-manifests-chart';
+  return (stack.node.tryFindChild(id) as TerraformAsset | undefined) ?? new TerraformAsset(stack, id, { path: dir, type: AssetType.DIRECTORY });
 }
 
 export interface ManifestsReleaseProps {
@@ -54,7 +61,7 @@ export class ManifestsRelease extends Construct {
     this.manifests = props.manifests;
     const dir = manifestsChartDir();
     const chartVersion = String((parse(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as { version: string }).version);
-    const chart = new TerraformAsset(this, 'chart', { path: dir, type: AssetType.DIRECTORY });
+    const chart = chartAsset(this, dir);
 
     this.release = new Release(this, 'release', {
       provider: props.provider,
