@@ -41,8 +41,9 @@ const NODE_PORT_RANGE = [30000, 32767] as const;
 
 /**
  * `<env>-platform`: everything that runs on the cluster, installed through the cluster's private API endpoint with
- * credentials that come only from the `<env>-cluster` stack. Order (explicit `depends_on`): CNI -> kubelet serving
- * certificate approval -> storage -> metadata-service block (tier, then policy) -> monitoring (its CRDs) ->
+ * credentials that come only from the `<env>-cluster` stack. Order (explicit `depends_on`): CNI -> storage (prod: the
+ * cloud controller manager first, it untaints the nodes) -> kubelet serving certificate approval -> metadata-service
+ * block (tier, then policy) -> monitoring (its CRDs) ->
  * metrics-server, ingress -> Argo CD -> the workload's AppProject and Application. Every release is atomic with a
  * timeout. See docs/platform.md.
  */
@@ -115,6 +116,18 @@ export class PlatformStack extends EnvironmentStack {
     }
     const cni = this.calico ? [this.calico.release] : [];
 
+    // 2. Storage. In prod the cloud controller manager comes first of all: until it has initialised the nodes they
+    //    carry the uninitialized taint and no ordinary pod schedules (it tolerates the taint and runs host-networked).
+    this.storage = new PlatformStorage(this, 'storage', {
+      storage: platform.storage,
+      azureCloud: props.cluster.azureCloud,
+      podCidr: cluster.podCidr,
+      localPathNamespace: platform.storage.provider === 'local-path' ? ns('local-path-storage') : 'local-path-storage',
+      dependsOn: cni,
+      helm,
+      kubernetes,
+    });
+
     // Kubelet serving certificates (serverTLSBootstrap): approved before anything scrapes kubelets.
     this.csrApprover = new PlatformRelease(this, 'kubelet-csr-approver', {
       chart: 'kubeletCsrApprover',
@@ -124,21 +137,10 @@ export class PlatformStack extends EnvironmentStack {
         providerRegex: `^vm-${this.naming.base}-(cp|wk)-[0-9]+$`,
         providerIpPrefixes: [nodeSubnet],
       },
-      dependsOn: cni,
+      dependsOn: [...cni, ...this.storage.nodesInitialized],
       provider: helm,
     });
     const base = [...cni, this.csrApprover.release];
-
-    // 2. Storage (prod: the CCM also initialises the nodes, so it comes right after the CNI).
-    this.storage = new PlatformStorage(this, 'storage', {
-      storage: platform.storage,
-      azureCloud: props.cluster.azureCloud,
-      podCidr: cluster.podCidr,
-      localPathNamespace: platform.storage.provider === 'local-path' ? ns('local-path-storage') : 'local-path-storage',
-      dependsOn: base,
-      helm,
-      kubernetes,
-    });
 
     // 3. Metadata-service block before any workload starts. Calico's API server (Tier, GlobalNetworkPolicy) comes up
     //    while storage installs, so this also gives the operator time to finish.

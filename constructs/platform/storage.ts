@@ -16,6 +16,7 @@ export interface PlatformStorageProps {
   /** Required for `azure-disk`: the cloud config matching the nodes (identity, VNet, resource group). */
   readonly azureCloud?: AzureCloudConfig;
   /** Pod CIDR (the CCM is told not to allocate node CIDRs or program routes: Calico does both). */
+  // The CCM and cloud-node-manager tolerate the uninitialized taint and run host-networked; `dependsOn` is the CNI only.
   readonly podCidr: string;
   /** Namespace of local-path-provisioner (created by the stack). */
   readonly localPathNamespace: string;
@@ -37,6 +38,12 @@ export class PlatformStorage extends Construct {
   readonly storageClassName: string;
   /** Everything that must be ready before a PVC can bind. */
   readonly ready: ITerraformDependable[] = [];
+  /**
+   * What must run before ordinary pods can schedule at all: with `--cloud-provider=external` every node carries the
+   * `node.cloudprovider.kubernetes.io/uninitialized` taint until the cloud controller manager has initialised it.
+   * Empty without a CCM.
+   */
+  readonly nodesInitialized: ITerraformDependable[] = [];
   readonly releases: PlatformRelease[] = [];
 
   constructor(scope: Construct, id: string, props: PlatformStorageProps) {
@@ -123,6 +130,7 @@ export class PlatformStorage extends Construct {
       dependsOn: [csi.release],
     });
     this.releases.push(ccm, csi);
+    this.nodesInitialized.push(ccm.release);
     this.ready.push(csi.release, storageClass);
   }
 }

@@ -96,6 +96,12 @@ describe.each(['dev', 'prod'] as const)('%s releases', (env) => {
   });
 });
 
+test('prod: the cloud controller manager goes first after the CNI (until it runs, the nodes\' uninitialized taint blocks every other pod)', () => {
+  const { json } = built('prod');
+  for (const name of Object.keys(EXPECTED.prod).filter((n) => !['calico', 'cloud-provider-azure'].includes(n))) expect(ancestors(json, name)).toContain('cloud-provider-azure');
+  expect(ancestors(json, 'cloud-provider-azure')).toEqual(new Set(['calico']));
+});
+
 test('a cluster that brings its own CNI gets no Calico release, and nothing depends on one', () => {
   const { json } = build('dev', { cniInstalledByCluster: true });
   expect(Object.keys(releases(json))).not.toContain('calico');
