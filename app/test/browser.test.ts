@@ -184,7 +184,14 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   await expect(page.getByTestId('queue-depth').textContent()).resolves.toMatch(/^\s*\d+\s*$/);
   await expect(page.getByTestId('last-cycle').locator('.cycle-outcome').innerText()).resolves.toMatch(/^(ok|failed|running)$/);
 
-  // Accessibility (WCAG 2 A/AA rules of axe-core) of the loaded page, with a decision log open.
+  // Team readiness shows the coverage gap behind the flagged cases: nobody is ready for `storage`.
+  await page.getByText('Readiness per product, capacity, shifts').click();
+  const coverage = page.getByTestId('coverage');
+  const products = await page.getByRole('table', { name: /^Readiness per engineer/ }).locator('thead th').allTextContents();
+  const storageCount = await coverage.locator('td').nth(products.indexOf('storage') - 1).textContent();
+  expect(storageCount?.trim()).toBe('0');
+
+  // Accessibility (WCAG 2 A/AA rules of axe-core) of the loaded page, with a decision log and the team open.
   await page.addScriptTag({ path: require.resolve('axe-core/axe.min.js') });
   type AxeResult = { passes: unknown[]; violations: { id: string; impact: string; nodes: { target: string[] }[] }[] };
   const axe = await page.evaluate(async () => {
