@@ -27,8 +27,9 @@ export interface Outcome {
 const HOUR = 3_600_000;
 
 /**
- * Business-hours pattern: Mon-Fri 08:00-18:00 in an arrivals time zone carries 4x the rate of other hours; with
- * several time zones (customers on several continents) the weights are averaged.
+ * Business-hours pattern, per arrivals time zone: Mon-Fri 08:00-18:00 weighs 4, other weekday hours 1, weekend
+ * hours 0.5 (a weekend day sees about a fifth of a weekday's cases). Several time zones (customers on several
+ * continents): the weights are averaged.
  */
 function hourWeight(s: Scenario, t: number): number {
   if (s.arrivals.pattern === 'uniform') return 1;
@@ -38,7 +39,7 @@ function hourWeight(s: Scenario, t: number): number {
     const local = new Date(t + offsetMinutes(tz, t) * 60_000);
     const day = local.getUTCDay();
     const h = local.getUTCHours();
-    w += day >= 1 && day <= 5 && h >= 8 && h < 18 ? 4 : 1;
+    w += day === 0 || day === 6 ? 0.5 : h >= 8 && h < 18 ? 4 : 1;
   }
   return w / zones.length;
 }

@@ -1,0 +1,69 @@
+// The generic HTTP JSON adapters against a local server: auth header, items path, incremental reads, idempotency key.
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { HttpAssignmentSink, HttpQueue, authHeaders } from '../src/queue/http';
+
+let server: Server;
+let base: string;
+let seen: IncomingMessage[] = [];
+let bodies: string[] = [];
+let reply: { status: number; body: string } = { status: 200, body: '{}' };
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    let b = '';
+    req.on('data', (c) => (b += c));
+    req.on('end', () => {
+      seen.push(req);
+      bodies.push(b);
+      res.writeHead(reply.status, { 'content-type': 'application/json' }).end(reply.body);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(() => server.close());
+beforeEach(() => {
+  seen = [];
+  bodies = [];
+});
+
+describe('HttpQueue', () => {
+  const headers = authHeaders({ header: 'Authorization', scheme: 'Bearer' }, 'tok');
+  it('sends the auth header and the since cursor, and reads the items path', async () => {
+    reply = { status: 200, body: JSON.stringify({ data: { cases: [{ id: 1 }, { id: 2 }] } }) };
+    const q = new HttpQueue({ url: `${base}/cases?region=eu`, itemsPath: 'data.cases', sinceParam: 'updatedSince', headers, timeoutSeconds: 5 });
+    const r = await q.fetch(new Date('2026-01-05T10:00:00Z'));
+    expect(r).toEqual({ records: [{ id: 1 }, { id: 2 }], rejects: [] });
+    expect(seen[0].url).toBe('/cases?region=eu&updatedSince=2026-01-05T10%3A00%3A00.000Z');
+    expect(seen[0].headers.authorization).toBe('Bearer tok');
+  });
+
+  it('turns a response without the items array into a counted reject, and an HTTP error into a failure', async () => {
+    reply = { status: 200, body: JSON.stringify({ items: 'nope' }) };
+    const q = new HttpQueue({ url: `${base}/cases`, itemsPath: 'items', headers: {}, timeoutSeconds: 5 });
+    expect((await q.fetch(null)).rejects).toEqual([{ reason: 'response field "items" is not an array', record: null }]);
+    reply = { status: 502, body: '' };
+    await expect(q.fetch(null)).rejects.toThrow('queue API http://127.0.0.1');
+  });
+});
+
+describe('HttpAssignmentSink', () => {
+  const item = { assignmentId: 7, caseId: 'C-1', engineerId: 'ana', engineerEmail: 'ana@example.com', assignedAt: new Date('2026-01-05T10:00:00Z'), ladderStep: 0, policyVersion: 'ours-1.abc', idempotencyKey: 'case-assigner:C-1:1', attempts: 0 };
+
+  it('posts the assignment with its idempotency key', async () => {
+    reply = { status: 201, body: '{}' };
+    const sink = new HttpAssignmentSink(`${base}/assignments`, { 'x-api-key': 'k' }, 5);
+    expect(await sink.post(item)).toEqual({ ok: true });
+    expect(seen[0].method).toBe('POST');
+    expect(seen[0].headers['idempotency-key']).toBe('case-assigner:C-1:1');
+    expect(seen[0].headers['x-api-key']).toBe('k');
+    expect(JSON.parse(bodies[0])).toEqual({ caseId: 'C-1', engineerId: 'ana', engineerEmail: 'ana@example.com', assignedAt: '2026-01-05T10:00:00.000Z', ladderStep: 0, policyVersion: 'ours-1.abc' });
+  });
+
+  it('reports failures instead of throwing, so the outbox keeps the assignment', async () => {
+    reply = { status: 503, body: '' };
+    expect(await new HttpAssignmentSink(`${base}/assignments`, {}, 5).post(item)).toEqual({ ok: false, error: 'assignment API answered 503' });
+    const down = await new HttpAssignmentSink('http://127.0.0.1:1/assignments', {}, 5).post(item);
+    expect(down.ok).toBe(false);
+  });
+});
