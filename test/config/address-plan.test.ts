@@ -1,9 +1,9 @@
 import { errorsAt, problemsAfter } from '../helpers/env';
 
 describe('address plan validation', () => {
-  test('the shipped environments are valid', () => {
-    expect(problemsAfter(() => undefined, 'dev')).toEqual([]);
-    expect(problemsAfter(() => undefined, 'prod')).toEqual([]);
+  test('the shipped environments have no errors', () => {
+    expect(problemsAfter(() => undefined, 'dev').filter((p) => p.severity === 'error')).toEqual([]);
+    expect(problemsAfter(() => undefined, 'prod').filter((p) => p.severity === 'error')).toEqual([]);
   });
 
   test.each([
