@@ -123,6 +123,15 @@ describePg('storage on PostgreSQL', () => {
       expect(keys.map((k) => k.post_attempts).sort()).toEqual([1, 1, 2, 2, 2]);
     });
 
+    it('stops posting when the assignment API is down, leaving the rest for the next cycle', async () => {
+      const { db } = await freshDb();
+      const sink = new FlakySink(1000);
+      const r = await runCycle(deps(db, [eng('a'), eng('b')], new ScriptedQueue([cases(12)]), sink), MONDAY_10);
+      expect(r).toMatchObject({ outcome: 'failed', assigned: 12, posted: 0 });
+      expect(sink.attempts).toHaveLength(5);
+      expect((await rows(db, `SELECT count(*)::int AS n FROM assignments WHERE posted_at IS NULL`))[0]).toEqual({ n: 12 });
+    });
+
     it('plans exactly like the in-memory store the simulator uses', async () => {
       const { db } = await freshDb();
       const engineers = [eng('a', { capacity: 4 }), eng('b', { capacity: 3, readiness: { aks: 2 } }), eng('c', { capacity: 5, readiness: { aks: 1 } })];

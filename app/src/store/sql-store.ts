@@ -10,6 +10,8 @@ import type { PolicyName } from '../policy';
 import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
 
 export const ASSIGN_LOCK = 7_345_002;
+/** Posts that may fail in a row (with none acknowledged) before a cycle stops posting and leaves the rest for the next. */
+export const MAX_CONSECUTIVE_FAILURES = 5;
 
 export class SqlStore implements Store {
   constructor(readonly db: Db) {}
@@ -153,6 +155,7 @@ export class SqlStore implements Store {
   async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date, batch = 200): Promise<{ posted: number; failed: number }> {
     let posted = 0;
     let failedCount = 0;
+    let stop = false;
     for (;;) {
       const n = await this.db.tx(async (q) => {
         const items = (
@@ -168,6 +171,11 @@ export class SqlStore implements Store {
         const ok: number[] = [];
         const failed: { id: number; error: string }[] = [];
         for (const it of items) {
+          // The API is evidently down: stop here (rows stay unclaimed) rather than hold the batch for N timeouts.
+          if (failed.length >= MAX_CONSECUTIVE_FAILURES && ok.length === 0) {
+            stop = true;
+            break;
+          }
           const res = await post({
             assignmentId: it.id, caseId: it.case_id, engineerId: it.engineer_id, engineerEmail: it.email, assignedAt: new Date(it.assigned_at),
             ladderStep: it.ladder_step, policyVersion: it.policy_version, idempotencyKey: it.idempotency_key, attempts: it.post_attempts,
@@ -190,7 +198,7 @@ export class SqlStore implements Store {
         failedCount += failed.length;
         return items.length;
       });
-      if (n < batch) return { posted, failed: failedCount };
+      if (n < batch || stop) return { posted, failed: failedCount };
     }
   }
 }
