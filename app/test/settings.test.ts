@@ -99,3 +99,22 @@ describe('queue record validation', () => {
     expect(rejects.map((r) => r.reason)).toEqual(['missing or invalid product.name', 'not an object']);
   });
 });
+
+describe('case-assigner check-settings', () => {
+  const cli = (args: string[]) =>
+    require('node:child_process').spawnSync(process.execPath, ['-r', join(__dirname, '..', 'scripts', 'swc-register.js'), join(__dirname, '..', 'src', 'cli.ts'), ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  it('exits 0 on the example and 1 with every problem and its path on bad settings', () => {
+    expect(cli(['check-settings', '--settings', join(__dirname, '..', 'settings.example.yaml')]).status).toBe(0);
+    const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+    const bad = example();
+    bad.severities.B.weight = 0;
+    bad.engineers[0].capacity = 'lots';
+    writeFileSync(join(dir, 'settings.yaml'), JSON.stringify(bad));
+    const r = cli(['check-settings', '--settings', join(dir, 'settings.yaml')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('2 problem(s) in settings');
+    expect(r.stderr).toMatch(/severities\.B\.weight: .*\(got 0\)/);
+    expect(r.stderr).toMatch(/engineers\[0\]\.capacity: .*\(got "lots"\)/);
+  });
+});
