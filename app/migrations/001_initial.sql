@@ -67,7 +67,7 @@ CREATE TABLE decisions (
   ladder_step        integer NOT NULL,
   outcome            text NOT NULL CHECK (outcome IN ('assigned', 'unassigned', 'flagged')),
   chosen_engineer_id text,
-  candidates         jsonb NOT NULL
+  candidates         json NOT NULL  -- json, not jsonb: written once, never queried inside; json stores the text as is (cheap to insert)
 );
 CREATE INDEX decisions_by_case ON decisions (case_id, id);
 

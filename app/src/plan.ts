@@ -22,7 +22,7 @@ export interface PlannedAssignment {
 
 export interface Plan {
   /** Decisions worth logging: every assignment, and a non-assignment only when its outcome or step changed. */
-  readonly decisions: Decision[];
+  readonly decisions: LazyDecision[];
   readonly assignments: PlannedAssignment[];
   /** Open cases whose status changes (unassigned <-> flagged) without an assignment. */
   readonly statusChanges: { caseId: string; status: 'unassigned' | 'flagged'; outcome: string; ladderStep: number }[];
@@ -30,8 +30,9 @@ export interface Plan {
   readonly flagged: number;
 }
 
-function materialize(d: LazyDecision): Decision {
-  const { explain, ...rest } = d;
+/** The full form of a logged decision (candidates as objects), for in-memory use and tests. */
+export function materialize(d: LazyDecision): Decision {
+  const { explain, explainCompact: _c, ...rest } = d;
   return { ...rest, candidates: explain() };
 }
 
@@ -51,13 +52,13 @@ export function planCycle(snap: Snapshot, policy: PolicyName, cfg: PolicyConfig,
       s.load += weight;
       s.open += 1;
       s.rotation = ++rotation;
-      plan.decisions.push(materialize(d));
+      plan.decisions.push(d);
       plan.assignments.push({ caseId: kase.id, engineerId: d.chosenEngineerId!, ladderStep: d.ladderStep, rotation, weight, product: kase.product });
       continue;
     }
     if (d.outcome === 'flagged') (plan as { flagged: number }).flagged++;
     if (d.outcome !== kase.lastOutcome || d.ladderStep !== kase.lastLadderStep) {
-      plan.decisions.push(materialize(d));
+      plan.decisions.push(d);
       plan.statusChanges.push({ caseId: kase.id, status: d.outcome === 'flagged' ? 'flagged' : 'unassigned', outcome: d.outcome, ladderStep: d.ladderStep });
     }
   }

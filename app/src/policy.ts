@@ -1,6 +1,7 @@
 // Assignment policies. Pure functions of (case, engineers, their state, config, now): no I/O, so the production
 // cycle, the simulator and the unit tests all run exactly this code.
 import type { Candidate, Decision, Engineer, EngineerState, OpenCase, PolicyConfig } from './domain';
+import { compactCandidates, type StoredCandidates } from './candidates';
 import { nextWorkStart } from './shift';
 
 export type PolicyName = 'ours' | 'round-robin';
@@ -139,9 +140,37 @@ function explain(fs: Facts[], level: number, product: string): Candidate[] {
   return sorted;
 }
 
+/**
+ * The explanation in its storage form, built without per-candidate objects (the decision log of a 1,000-case,
+ * 200-engineer cycle would otherwise allocate 200,000 of them): eligible in choice order, excluded grouped by reasons.
+ */
+function explainCompact(fs: Facts[], level: number, product: string): StoredCandidates {
+  const order = (x: Facts, y: Facts) => x.score - y.score || x.rotation - y.rotation || (x.e.id < y.e.id ? -1 : 1);
+  const eligible: Facts[] = [];
+  const groups = new Map<string, [string[], string[]]>();
+  for (const f of fs) {
+    const r = f.readiness === 0 ? 0 : f.readiness < level ? 1 : 2;
+    if (r === 2 && f.hardReasons === null) {
+      eligible.push(f);
+      continue;
+    }
+    const key = `${r}|${f.readiness}|${f.hardReasons ? f.hardReasons.join('\u001f') : ''}`;
+    let g = groups.get(key);
+    if (!g) {
+      const why = r === 0 ? [`not ready for ${product} (readiness 0)`] : r === 1 ? [`readiness ${f.readiness} for ${product} < ${level}`] : [];
+      g = [f.hardReasons ? [...why, ...f.hardReasons] : why, []];
+      groups.set(key, g);
+    }
+    g[1].push(f.e.id);
+  }
+  return { e: eligible.sort(order).map((f) => [f.e.id, f.score]), x: [...groups.values()] };
+}
+
 /** A decision whose candidate list is built only when asked for (the log needs it; repeated waits do not). */
 export interface LazyDecision extends Omit<Decision, 'candidates'> {
   explain(): Candidate[];
+  /** The same explanation in the decision log's storage form. */
+  explainCompact(): StoredCandidates;
 }
 
 /** Our policy: eligibility (shift, capacity, readiness), lowest relative load, fair rotation, relaxation ladder. */
@@ -152,14 +181,20 @@ export function decideOursLazy(input: DecideInput): LazyDecision {
   const base = { caseId: kase.id, at: now, policyVersion: cfg.version };
   for (let step = 0; step < levels.length; step++) {
     const b = best(fs, levels[step]);
-    if (b) return { ...base, ladderStep: step, outcome: 'assigned', chosenEngineerId: b.e.id, explain: () => explain(fs, levels[step], kase.product) };
+    if (b) {
+      const level = levels[step];
+      return { ...base, ladderStep: step, outcome: 'assigned', chosenEngineerId: b.e.id, explain: () => explain(fs, level, kase.product), explainCompact: () => explainCompact(fs, level, kase.product) };
+    }
   }
   const last = levels.length - 1;
-  return { ...base, ladderStep: last, outcome: exhausted ? 'flagged' : 'unassigned', chosenEngineerId: null, explain: () => explain(fs, levels[last], kase.product) };
+  return {
+    ...base, ladderStep: last, outcome: exhausted ? 'flagged' : 'unassigned', chosenEngineerId: null,
+    explain: () => explain(fs, levels[last], kase.product), explainCompact: () => explainCompact(fs, levels[last], kase.product),
+  };
 }
 
 export function decideOurs(input: DecideInput): Decision {
-  const { explain: ex, ...d } = decideOursLazy(input);
+  const { explain: ex, explainCompact: _c, ...d } = decideOursLazy(input);
   return { ...d, candidates: ex() };
 }
 
@@ -169,7 +204,7 @@ export function decideOurs(input: DecideInput): Decision {
  */
 export function decideRoundRobinLazy(input: DecideInput): LazyDecision {
   const { candidates, ...d } = decideRoundRobin(input);
-  return { ...d, explain: () => candidates };
+  return { ...d, explain: () => candidates, explainCompact: () => compactCandidates(candidates) };
 }
 
 export function decideRoundRobin(input: DecideInput): Decision {

@@ -1,6 +1,7 @@
 import type { EngineerState } from '../src/domain';
 import { planCycle } from '../src/plan';
-import { availability, decideOurs, decideRoundRobin, urgencyOrder } from '../src/policy';
+import { availability, decideOurs, decideOursLazy, decideRoundRobin, urgencyOrder } from '../src/policy';
+import { compactCandidates, expandCandidates } from '../src/candidates';
 import { addWorkingMinutes, isOnShift, nextWorkStart } from '../src/shift';
 import { CFG, MONDAY_10, eng, kase, minutes } from './fixtures';
 
@@ -174,5 +175,20 @@ describe('shifts', () => {
     const s = { timezone: 'UTC', start: '08:00', end: '18:00', days: ['Mon' as const, 'Tue' as const] };
     const t = addWorkingMinutes(s, new Date('2026-01-05T17:00:00Z').getTime(), 120);
     expect(new Date(t).toISOString()).toBe('2026-01-06T09:00:00.000Z');
+  });
+});
+
+describe('decision log storage form', () => {
+  it('the compact explanation holds exactly what the full one does', () => {
+    const engineers = [eng('a'), eng('b', { readiness: { aks: 1 } }), eng('c', { readiness: { vm: 3 } }), eng('d', { capacity: 2 }), eng('e', { outOfOffice: true, readiness: { aks: 1 } }), eng('f', { readiness: { aks: 1 } })];
+    const state = new Map([['d', { load: 1, open: 1, rotation: 4 }]]);
+    for (const k of [kase('b', 'B', MONDAY_10), kase('a', 'A', MONDAY_10), kase('c', 'C', MONDAY_10)]) {
+      const d = decideOursLazy({ kase: k, engineers, state, avail: availability(engineers, MONDAY_10), cfg: CFG, now: MONDAY_10 });
+      const full = d.explain();
+      expect(d.explainCompact()).toEqual(compactCandidates(full));
+      const names = new Map(engineers.map((e) => [e.id, e.name]));
+      const expanded = expandCandidates(d.explainCompact(), names);
+      expect([...expanded].sort((x, y) => (x.engineerId < y.engineerId ? -1 : 1))).toEqual([...full].sort((x, y) => (x.engineerId < y.engineerId ? -1 : 1)));
+    }
   });
 });

@@ -1,6 +1,6 @@
 // Read models for the API, straight SQL over the tables the cycle writes.
 import type { Db } from '../db';
-import { expandCandidates, type StoredCandidates } from '../store/candidates';
+import { expandCandidates, type StoredCandidates } from '../candidates';
 
 export const SORT_FIELDS = {
   createdAt: 'c.created_at', slaDeadline: 'c.sla_deadline', severity: 'c.severity', product: 'c.product',

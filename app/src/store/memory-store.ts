@@ -2,7 +2,7 @@
 // Not for production: no persistence, one process. A test checks it plans exactly like SqlStore.
 import type { Decision, Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig } from '../domain';
 import { slaDeadline } from '../domain';
-import { planCycle, type Plan } from '../plan';
+import { materialize, planCycle, type Plan } from '../plan';
 import type { PolicyName } from '../policy';
 import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
 
@@ -118,7 +118,7 @@ export class MemoryStore implements Store {
       c.lastOutcome = ch.outcome as OpenCase['lastOutcome'];
       c.lastLadderStep = ch.ladderStep;
     }
-    if (this.keepDecisions) this.decisions.push(...plan.decisions);
+    if (this.keepDecisions) for (const d of plan.decisions) this.decisions.push(materialize(d));
     return plan;
   }
 

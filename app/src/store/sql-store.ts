@@ -5,7 +5,6 @@ import type { Db } from '../db';
 import type { Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig } from '../domain';
 import { slaDeadline } from '../domain';
 import { planCycle, type Plan } from '../plan';
-import { compactCandidates } from './candidates';
 import type { PolicyName } from '../policy';
 import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
 
@@ -143,9 +142,9 @@ export class SqlStore implements Store {
         await q.query(
           `INSERT INTO decisions (case_id, at, policy_version, ladder_step, outcome, chosen_engineer_id, candidates)
            SELECT "caseId", at, "policyVersion", "ladderStep", outcome, "chosenEngineerId", candidates
-             FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, at timestamptz, "policyVersion" text, "ladderStep" int,
-                  outcome text, "chosenEngineerId" text, candidates jsonb)`,
-          [JSON.stringify(plan.decisions.map((d) => ({ ...d, candidates: compactCandidates(d.candidates) })))],
+             FROM json_to_recordset($1::json) AS x("caseId" text, at timestamptz, "policyVersion" text, "ladderStep" int,
+                  outcome text, "chosenEngineerId" text, candidates json)`,
+          [JSON.stringify(plan.decisions.map((d) => ({ ...d, candidates: d.explainCompact() })))],
         );
       }
       return plan;

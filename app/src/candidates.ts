@@ -1,6 +1,6 @@
 // Compact storage form of a decision's candidate list. A 200-engineer org produces 200 candidates per decision,
 // most excluded for the same few reasons; grouping by reason keeps the log ~10x smaller. The API expands it back.
-import type { Candidate } from '../domain';
+import type { Candidate } from './domain';
 
 export interface StoredCandidates {
   /** Eligible engineers in choice order: [engineerId, score]. */
