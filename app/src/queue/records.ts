@@ -56,7 +56,7 @@ export function parseRecords(
       continue;
     }
     if (createdAt.getTime() > now.getTime() + FUTURE_SLACK_MS) {
-      bad(`${fields.createdAt} ${createdAt.toISOString()} is in the future`);
+      bad(`future ${fields.createdAt} ${createdAt.toISOString()}`);
       continue;
     }
     if (customer !== undefined && customer !== null && typeof customer !== 'string') {
