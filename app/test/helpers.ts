@@ -1,14 +1,7 @@
-// Test helpers: an in-process PGlite database with the schema, a scripted queue and assignment API.
-import { connectPglite, type Db } from '../src/db';
-import { migrate } from '../src/migrate';
+// Test helpers: a scripted queue and assignment API. (PGlite cannot load inside jest's module runtime; the
+// embedded-mode test runs it in a child process.)
 import type { AssignmentSink, FetchResult, QueueSource } from '../src/queue/source';
 import type { OutboxItem, PostResult } from '../src/store/store';
-
-export async function pgliteDb(): Promise<Db> {
-  const db = await connectPglite();
-  await migrate(db);
-  return db;
-}
 
 /** A queue that returns the pages it is given, one per fetch (then empty pages). */
 export class ScriptedQueue implements QueueSource {
