@@ -10,7 +10,8 @@ import { parseDocument } from 'yaml';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const PIPELINES_DIR = path.join(REPO, 'pipelines');
-export const SCHEMA_FILE = '/work/shared/schemas/azure-pipelines/service-schema.json';
+// Vendored (MIT, see schema/SOURCE.md) so the tests run offline on any clone.
+export const SCHEMA_FILE = path.join(__dirname, 'schema', 'service-schema.json');
 
 export type Node = string | Node[] | { [key: string]: Node } | null;
 export type Mapping = { [key: string]: Node };
