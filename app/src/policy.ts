@@ -62,17 +62,21 @@ export interface DecideInput {
  * Readiness levels the ladder tries, in order. Step 0 is the severity's minimum; step 1 accepts one level lower,
  * only for relaxable severities, only after the configured wait, and never below 1 (readiness 0 = not ready).
  */
-export function ladder(kase: OpenCase, cfg: PolicyConfig, now: Date): { levels: number[]; exhausted: boolean } {
+export function ladder(kase: OpenCase, cfg: PolicyConfig, now: Date, readyBeforeDeadline = false): { levels: number[]; exhausted: boolean } {
   const rule = cfg.severities[kase.severity];
   const levels = [rule.minReadiness];
   const relaxedLevel = rule.minReadiness - 1;
   const canRelax = rule.relaxable && relaxedLevel >= 1;
   const waited = (now.getTime() - kase.createdAt.getTime()) / 60_000;
   const waitedEnough = waited >= cfg.relaxAfterMinutes;
-  if (canRelax && waitedEnough) levels.push(relaxedLevel);
+  // Relaxing trades skill for speed, so it is worth it only when waiting would certainly breach: no fully ready
+  // engineer can start before the deadline (on shift or starting before it, with capacity now or freed by then).
+  // While one can, the case keeps waiting for them; once the deadline has passed, the ladder may fire.
+  const withheld = canRelax && readyBeforeDeadline;
+  if (canRelax && waitedEnough && !withheld) levels.push(relaxedLevel);
   // Exhausted once the wait is over: every step the case may ever use has been tried, so nobody eligible means
   // "flag it" (alert). Before that, a case nobody can take yet is just waiting (full engineers, shifts to come).
-  return { levels, exhausted: waitedEnough };
+  return { levels, exhausted: waitedEnough && !withheld };
 }
 
 /** Per-engineer facts for one case, computed once and reused by every ladder step. */
@@ -83,6 +87,8 @@ interface Facts {
   readonly hardReasons: string[] | null;
   readonly score: number;
   readonly rotation: number;
+  /** Could start before the SLA deadline if capacity allowed (not out of office, on shift or starting before it). */
+  readonly beforeDeadline: boolean;
 }
 
 function facts(input: DecideInput): Facts[] {
@@ -105,7 +111,8 @@ function facts(input: DecideInput): Facts[] {
     // Score (lower is better): engineers on shift now first (0..1), then those who start later but before the
     // deadline (1..2); within each band, the load relative to capacity after taking this case.
     const score = hard ? 0 : Math.round(((a!.onShift ? 0 : 1) + (load + weight) / e.capacity) * 1e4) / 1e4;
-    out[i] = { e, readiness: e.readiness[kase.product] ?? 0, hardReasons: hard, score, rotation: s ? s.rotation : 0 };
+    const beforeDeadline = !e.outOfOffice && !!a && a.startAt !== null && (a.onShift || a.startAt < deadline);
+    out[i] = { e, readiness: e.readiness[kase.product] ?? 0, hardReasons: hard, score, rotation: s ? s.rotation : 0, beforeDeadline };
   }
   return out;
 }
@@ -176,8 +183,9 @@ export interface LazyDecision extends Omit<Decision, 'candidates'> {
 /** Our policy: eligibility (shift, capacity, readiness), lowest relative load, fair rotation, relaxation ladder. */
 export function decideOursLazy(input: DecideInput): LazyDecision {
   const { kase, cfg, now } = input;
-  const { levels, exhausted } = ladder(kase, cfg, now);
   const fs = facts(input);
+  const min = cfg.severities[kase.severity].minReadiness;
+  const { levels, exhausted } = ladder(kase, cfg, now, fs.some((f) => f.beforeDeadline && f.readiness >= min));
   const base = { caseId: kase.id, at: now, policyVersion: cfg.version };
   for (let step = 0; step < levels.length; step++) {
     const b = best(fs, levels[step]);

@@ -128,6 +128,38 @@ describe('relaxation ladder', () => {
     expect(decide([eng('z', { readiness: { vm: 3 } })], kase('b', 'B', MONDAY_10), minutes(MONDAY_10, 31))).toMatchObject({ outcome: 'flagged', ladderStep: 1 });
   });
 
+  describe('relaxes only when waiting would certainly breach', () => {
+    const full = new Map([['expert', { load: 10, open: 5, rotation: 1 }]]);
+    const b = kase('b', 'B', MONDAY_10); // deadline 14:00
+
+    it('keeps waiting for a fully ready engineer on shift whose capacity may free up before the deadline', () => {
+      const d = decide([eng('expert'), junior], b, minutes(MONDAY_10, 30), full);
+      expect(d).toMatchObject({ outcome: 'unassigned', ladderStep: 0, chosenEngineerId: null });
+      // Still waiting after the deadline while that engineer is on shift: relaxing would not save the SLA.
+      expect(decide([eng('expert'), junior], b, minutes(MONDAY_10, 300), full)).toMatchObject({ outcome: 'unassigned', ladderStep: 0 });
+    });
+
+    it('keeps waiting for a fully ready engineer whose shift starts before the deadline', () => {
+      const later = eng('later', { shift: { timezone: 'UTC', start: '13:00', end: '22:00', days: ['Mon'] } });
+      const full13 = new Map([['later', { load: 10, open: 5, rotation: 1 }]]);
+      expect(decide([later, junior], b, minutes(MONDAY_10, 30), full13)).toMatchObject({ outcome: 'unassigned', ladderStep: 0 });
+    });
+
+    it('relaxes when the only fully ready engineer starts after the deadline or is out of office', () => {
+      const tomorrow = eng('tomorrow', { shift: { timezone: 'UTC', start: '08:00', end: '18:00', days: ['Tue'] } });
+      expect(decide([tomorrow, junior], b, minutes(MONDAY_10, 30))).toMatchObject({ outcome: 'assigned', ladderStep: 1, chosenEngineerId: 'junior' });
+      const away = eng('away', { outOfOffice: true });
+      expect(decide([away, junior], b, minutes(MONDAY_10, 30))).toMatchObject({ outcome: 'assigned', ladderStep: 1, chosenEngineerId: 'junior' });
+    });
+
+    it('relaxes after the deadline once no fully ready engineer is on shift', () => {
+      const early = eng('early', { shift: { timezone: 'UTC', start: '08:00', end: '12:00', days: ['Mon'] } });
+      const fullEarly = new Map([['early', { load: 10, open: 5, rotation: 1 }]]);
+      expect(decide([early, junior], b, minutes(MONDAY_10, 60), fullEarly)).toMatchObject({ outcome: 'unassigned', ladderStep: 0 });
+      expect(decide([early, junior], b, minutes(MONDAY_10, 300), fullEarly)).toMatchObject({ outcome: 'assigned', ladderStep: 1 });
+    });
+  });
+
   it('logs a repeated identical non-assignment only once', () => {
     const a = kase('a', 'A', MONDAY_10, { lastOutcome: 'flagged', lastLadderStep: 0 });
     const plan = planCycle({ cases: [a], engineers: [eng('m', { readiness: { aks: 2 } })], state: new Map(), rotationBase: 0 }, 'ours', CFG, minutes(MONDAY_10, 40));
