@@ -161,7 +161,7 @@ export function toEngineer(e: z.output<typeof engineerSchema>): Engineer {
 export function policyConfig(severities: Record<Severity, SeverityRule>, relaxAfterMinutes: number): PolicyConfig {
   const rules = SEVERITIES.map((s) => [s, severities[s].slaHours, severities[s].minReadiness, severities[s].weight, severities[s].relaxable]);
   const hash = createHash('sha256').update(JSON.stringify({ rules, relaxAfterMinutes })).digest('hex').slice(0, 8);
-  return { severities, relaxAfterMinutes, version: `ours-1.${hash}` };
+  return { severities, relaxAfterMinutes, version: `ours-2.${hash}` };
 }
 
 export function parseSettings(input: unknown, source = 'settings'): Settings {
