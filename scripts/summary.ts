@@ -17,7 +17,9 @@ function table(rows: string[][]): string {
   return rows.map((r) => '  ' + r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd()).join('\n');
 }
 
-/** One line per stack: total and the resource types, most frequent first. */
+const TYPES_SHOWN = 5;
+
+/** One line per stack: total and the most frequent resource types. */
 export function stackSummary(outdir: string): string {
   const stacksDir = path.join(outdir, 'stacks');
   const rows = [['stack', 'resources', 'by type']];
@@ -25,7 +27,10 @@ export function stackSummary(outdir: string): string {
     const json = JSON.parse(fs.readFileSync(path.join(stacksDir, id, 'cdk.tf.json'), 'utf8'));
     const counts = resourceCounts(json);
     const total = Object.values(counts).reduce((a, b) => a + b, 0);
-    rows.push([id, String(total), Object.entries(counts).map(([t, n]) => `${t.replace(/^azurerm_/, '')} ${n}`).join(', ')]);
+    const types = Object.entries(counts).map(([t, n]) => `${t.replace(/^azurerm_/, '')} ${n}`);
+    // The most frequent types keep the line readable; the full list is one `jq` away in cdk.tf.json.
+    const shown = types.slice(0, TYPES_SHOWN).join(', ') + (types.length > TYPES_SHOWN ? `, +${types.length - TYPES_SHOWN} more types` : '');
+    rows.push([id, String(total), shown]);
   }
   return table(rows);
 }

@@ -16,7 +16,12 @@ describe('synth summary', () => {
     fs.writeFileSync(path.join(outdir, 'stacks', 'dev-network', 'cdk.tf.json'), JSON.stringify({ resource: { azurerm_subnet: { a: {}, b: {} } } }));
     const text = stackSummary(outdir);
     expect(text).toMatch(/stack\s+resources\s+by type/);
-    expect(text).toMatch(/dev-network\s+2\s+subnet 2/);
+    expect(text).toMatch(/dev-network\s+2\s+subnet 2$/m);
+    fs.writeFileSync(
+      path.join(outdir, 'stacks', 'dev-network', 'cdk.tf.json'),
+      JSON.stringify({ resource: Object.fromEntries(['a', 'b', 'c', 'd', 'e', 'f', 'g'].map((t, i) => [`azurerm_${t}`, Object.fromEntries(Array.from({ length: 7 - i }, (_, k) => [`r${k}`, {}]))])) }),
+    );
+    expect(stackSummary(outdir)).toMatch(/dev-network\s+28\s+a 7, b 6, c 5, d 4, e 3, \+2 more types$/m);
   });
 
   test('prints the address plan of an environment with sizes', () => {
