@@ -25,8 +25,9 @@ export class Naming {
   nsg(vnetRole: string, subnetRole: string): string {
     return `nsg-${this.base}-${vnetRole}-${this.subnet(subnetRole).replace(/^snet-/, '')}`;
   }
-  natGateway(): string {
-    return `ng-${this.base}`;
+  /** One NAT gateway per VNet (a NAT gateway cannot span VNets). */
+  natGateway(vnetRole: string): string {
+    return `ng-${this.base}-${vnetRole}`;
   }
   publicIp(purpose: string): string {
     return `pip-${this.base}-${purpose}`;
@@ -39,13 +40,6 @@ export class Naming {
   }
   connection(site: string): string {
     return `con-${this.base}-${site}`;
-  }
-  peering(from: string, to: string): string {
-    return `peer-${from}-to-${to}`;
-  }
-  /** Globally unique, 3-24 lower-case alphanumerics: prefix + env + purpose + a short stable suffix. */
-  compact(purpose: string, suffix = ''): string {
-    return `${this.config.prefix}${this.config.name}${purpose}${suffix}`.toLowerCase().replace(/[^a-z0-9]/g, '');
   }
 }
 

@@ -41,7 +41,7 @@ export class NetworkStack extends EnvironmentStack {
 
     this.hub = new HubNetwork(this, 'hub', { naming, resourceGroupName: rg, location: config.location, hub: config.network.hub, tags });
     new NatEgress(this, 'hub-egress', {
-      name: naming.natGateway() + '-hub',
+      name: naming.natGateway('hub'),
       publicIpName: naming.publicIp('nat-hub'),
       resourceGroupName: rg,
       location: config.location,
@@ -55,7 +55,7 @@ export class NetworkStack extends EnvironmentStack {
       this.spokes[name] = spoke;
       if (spokeConfig.natSubnets.length > 0) {
         new NatEgress(this, `spoke-${name}-egress`, {
-          name: `${naming.natGateway()}-${name}`,
+          name: naming.natGateway(name),
           publicIpName: naming.publicIp(`nat-${name}`),
           resourceGroupName: rg,
           location: config.location,

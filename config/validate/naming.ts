@@ -13,8 +13,10 @@ function networkNames(config: EnvironmentConfig): Array<{ name: string; rule: Na
   return [
     { name: n.resourceGroup('network'), rule: RESOURCE_GROUP_NAME, path: 'prefix', what: 'network resource group' },
     { name: n.vnet('hub'), rule: VNET_NAME, path: 'prefix', what: 'hub VNet' },
+    { name: n.natGateway('hub'), rule: NETWORK_NAME, path: 'prefix', what: 'hub NAT gateway' },
     ...Object.keys(config.network.spokes).flatMap((spoke) => [
       { name: n.vnet(spoke), rule: VNET_NAME, path: `network.spokes.${spoke}`, what: `spoke VNet ${spoke}` },
+      { name: n.natGateway(spoke), rule: NETWORK_NAME, path: `network.spokes.${spoke}`, what: `spoke NAT gateway ${spoke}` },
       ...Object.keys(config.network.spokes[spoke].subnets).map((role) => ({ name: n.nsg(spoke, role), rule: NETWORK_NAME, path: `network.spokes.${spoke}.subnets.${role}`, what: 'NSG' })),
     ]),
     { name: n.vpnGateway(), rule: NETWORK_NAME, path: 'prefix', what: 'VPN gateway' },
