@@ -2,10 +2,13 @@
 import { runCycle } from '../cycle';
 import { silentLogger } from '../log';
 import type { PolicyName } from '../policy';
+import type { Severity } from '../domain';
+import { SEVERITIES } from '../domain';
 import { jainIndex } from '../api/queries';
+import { nextWorkStart } from '../shift';
 import { MemoryStore } from '../store/memory-store';
 import type { Scenario } from './scenario';
-import { SimWorld, generateCases } from './world';
+import { SimWorld, generateCases, type SimCase } from './world';
 
 export interface PolicyMetrics {
   cases: number;
@@ -22,6 +25,22 @@ export interface PolicyMetrics {
   relaxedShare: number;
   /** p95 wall time of one cycle, milliseconds. */
   cycleMs: number;
+  /** The same outcome split by severity, next to the floor no policy can beat. */
+  bySeverity: Record<Severity, SeverityMetrics>;
+}
+
+export interface SeverityMetrics {
+  cases: number;
+  /** First response after the SLA deadline (never answered included). */
+  breached: number;
+  /**
+   * Cases no policy could answer in time: no engineer with the required readiness (the relaxed level for relaxable
+   * severities) is on shift and not out of office at any moment between arrival and the deadline minus the response
+   * time, regardless of load.
+   */
+  unavoidable: number;
+  /** 95th percentile of first response minus creation (never answered = null if it reaches the percentile). */
+  p95FirstResponseMinutes: number | null;
 }
 
 export interface SimulationResult {
@@ -40,6 +59,24 @@ export function percentile(xs: number[], p: number): number {
 }
 
 const round = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
+
+/**
+ * The floor: true when no engineer with the readiness the case needs (its severity's minimum, or one level lower,
+ * never below 1, if the severity is relaxable) is on shift and not out of office at any instant of
+ * [arrival, deadline - responseMinutes]. Load is ignored on purpose: this is what no assignment rule can fix.
+ */
+export function isUnavoidable(s: Scenario, c: SimCase): boolean {
+  const rule = s.severities[c.severity];
+  const level = rule.relaxable ? Math.max(1, rule.minReadiness - 1) : rule.minReadiness;
+  const latest = c.deadline - s.responseMinutes * 60_000;
+  if (latest < c.createdAt) return true;
+  for (const e of s.engineerList) {
+    if (e.outOfOffice || (e.readiness[c.product] ?? 0) < level) continue;
+    const start = nextWorkStart(e.shift, c.createdAt);
+    if (start !== null && start <= latest) return false;
+  }
+  return true;
+}
 
 export async function runPolicy(s: Scenario, policy: PolicyName): Promise<PolicyMetrics> {
   const cases = generateCases(s);
@@ -60,14 +97,24 @@ export async function runPolicy(s: Scenario, policy: PolicyName): Promise<Policy
   let relaxed = 0;
   const toAssign: number[] = [];
   const waiting = new Map(world.backlogged().map((w) => [w.c.id, w]));
+  const sev = Object.fromEntries(SEVERITIES.map((k) => [k, { cases: 0, breached: 0, unavoidable: 0, firstResponse: [] as number[] }])) as Record<Severity, { cases: number; breached: number; unavoidable: number; firstResponse: number[] }>;
   for (const c of cases) {
+    const bs = sev[c.severity];
+    bs.cases++;
+    if (isUnavoidable(s, c)) bs.unavoidable++;
     const o = world.outcomes.get(c.id) ?? waiting.get(c.id);
     if (!o) {
       breaches++; // never assigned
+      bs.breached++;
+      bs.firstResponse.push(Number.POSITIVE_INFINITY);
       continue;
     }
     const firstResponseAt = 'firstResponseAt' in o ? o.firstResponseAt : Number.POSITIVE_INFINITY;
-    if (firstResponseAt > c.deadline) breaches++;
+    bs.firstResponse.push((firstResponseAt - c.createdAt) / 60_000);
+    if (firstResponseAt > c.deadline) {
+      breaches++;
+      bs.breached++;
+    }
     if (o.readiness < s.severities[c.severity].minReadiness) mismatches++;
     if (o.ladderStep > 0) relaxed++;
     toAssign.push((o.assignedAt - c.createdAt) / 60_000);
@@ -90,6 +137,12 @@ export async function runPolicy(s: Scenario, policy: PolicyName): Promise<Policy
     jainIndex: round(jainIndex(util)),
     relaxedShare: round(assigned ? relaxed / assigned : 0, 4),
     cycleMs: round(percentile(cycleMs, 95), 2),
+    bySeverity: Object.fromEntries(
+      SEVERITIES.map((k) => {
+        const p = percentile(sev[k].firstResponse, 95);
+        return [k, { cases: sev[k].cases, breached: sev[k].breached, unavoidable: sev[k].unavoidable, p95FirstResponseMinutes: Number.isFinite(p) ? round(p, 1) : null }];
+      }),
+    ) as Record<Severity, SeverityMetrics>,
   };
 }
 
@@ -99,11 +152,19 @@ export async function simulate(s: Scenario, policies: PolicyName[] = ['ours', 'r
   return { scenario: s.name ?? 'scenario', engineers: s.engineerList.length, days: s.days, policies: out };
 }
 
-const COLUMNS: (keyof PolicyMetrics)[] = ['cases', 'assigned', 'unassigned', 'skillMismatches', 'slaBreachRate', 'p95TimeToAssignMinutes', 'maxOverMeanLoad', 'jainIndex', 'relaxedShare', 'cycleMs'];
+const COLUMNS: Exclude<keyof PolicyMetrics, 'bySeverity'>[] = ['cases', 'assigned', 'unassigned', 'skillMismatches', 'slaBreachRate', 'p95TimeToAssignMinutes', 'maxOverMeanLoad', 'jainIndex', 'relaxedShare', 'cycleMs'];
 
 export function formatTable(r: SimulationResult): string {
   const names = Object.keys(r.policies) as PolicyName[];
   const rows = COLUMNS.map((c) => [c, ...names.map((n) => String(r.policies[n][c]))]);
+  // Per severity: breached / cases, the unavoidable floor, and p95 first response.
+  for (const k of SEVERITIES) {
+    const m = (n: PolicyName) => r.policies[n].bySeverity[k];
+    rows.push([`${k} breached/cases`, ...names.map((n) => `${m(n).breached}/${m(n).cases}`)]);
+    rows.push([`${k} unavoidable (floor)`, ...names.map((n) => String(m(n).unavoidable))]);
+    rows.push([`${k} avoidable breaches`, ...names.map((n) => String(m(n).breached - m(n).unavoidable))]);
+    rows.push([`${k} p95FirstResponseMinutes`, ...names.map((n) => String(m(n).p95FirstResponseMinutes ?? 'never'))]);
+  }
   const head = ['metric', ...names];
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((x) => x[i].length)));
   const line = (cells: string[]) => cells.map((x, i) => (i === 0 ? x.padEnd(w[i]) : x.padStart(w[i]))).join('  ');
