@@ -2,6 +2,7 @@ import { App } from 'cdktf';
 import type { LoadedEnvironment } from '../config';
 import { NetworkStack } from './network-stack';
 import { VpnStack } from './vpn-stack';
+import { KeyVaultStack } from './keyvault-stack';
 import { ServicesStack } from './services-stack';
 import { ClusterStack } from './cluster-stack';
 import { PlatformStack } from './platform-stack';
@@ -10,6 +11,7 @@ import { PlatformStack } from './platform-stack';
 export interface EnvironmentStacks {
   readonly network: NetworkStack;
   readonly vpn: VpnStack;
+  readonly keyVault: KeyVaultStack;
   readonly services: ServicesStack;
   readonly cluster: ClusterStack;
   readonly platform: PlatformStack;
@@ -24,13 +26,15 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
   for (const { config } of environments) {
     const network = new NetworkStack(app, { config });
     const vpn = new VpnStack(app, { config, network });
+    // Key Vault + the deployer's role + its propagation wait, ready in minutes: the cluster never waits for PostgreSQL.
+    const keyVault = new KeyVaultStack(app, { config, network });
     // The VPN key comes from <env>-network, not <env>-vpn: services (and the cluster) never wait for the gateway.
-    const services = new ServicesStack(app, { config, network, vpnSharedKey: network.vpnSharedKey.result });
-    const cluster = new ClusterStack(app, { config, network, keyVault: { id: services.keyVault.vault.id, vaultUri: services.keyVault.vault.vaultUri } });
+    const services = new ServicesStack(app, { config, network, keyVault, vpnSharedKey: network.vpnSharedKey.result });
+    const cluster = new ClusterStack(app, { config, network, keyVault: keyVault.ref });
     const postgres = services.postgres && config.services.postgres;
     const database = services.postgres && postgres ? { host: services.postgres.server.fqdn, user: postgres.administratorLogin, password: services.postgres.password.result } : undefined;
     const platform = new PlatformStack(app, { config, cluster: cluster.platformInputs, database });
-    result[config.name] = { network, vpn, services, cluster, platform };
+    result[config.name] = { network, vpn, keyVault, services, cluster, platform };
   }
   return result;
 }

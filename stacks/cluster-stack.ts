@@ -21,7 +21,7 @@ import { registerHandoffRecords } from '../handoff/extensions';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 import type { NetworkStack } from './network-stack';
 
-/** The Key Vault of `<env>-services` (RBAC mode, private endpoint in the hub), by reference. */
+/** The Key Vault of `<env>-keyvault` (RBAC mode, private endpoint in the hub, deployer role already propagated), by reference. */
 export interface ClusterKeyVaultRef {
   readonly id: string;
   /** e.g. `https://kv-hyb-dev-x.vault.azure.net/` */
@@ -60,7 +60,7 @@ const terraformBase64: Base64Encoder = (text) => {
 
 /**
  * `<env>-cluster`: a kubeadm cluster on Ubuntu VMs in the cluster spoke. Terraform generates the PKI and the
- * bootstrap token, stores the private parts in the services Key Vault (readable per secret by the node identities),
+ * bootstrap token, stores the private parts in the `<env>-keyvault` vault (readable per secret by the node identities),
  * renders one cloud-init document per node, and puts the nodes behind two internal Standard load balancers (API
  * server, ingress) with private DNS names. A readiness gate per node holds the apply until the node has joined.
  * The CNI (Calico VXLAN, MTU 1350) is the platform stack's first release: see docs/cluster.md.

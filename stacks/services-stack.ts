@@ -1,6 +1,5 @@
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
-import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
 import { AzurermProvider, AzurermProviderFeatures } from '@cdktf/provider-azurerm/lib/provider';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
@@ -9,16 +8,21 @@ import { PrivateEndpointPlan, privateEndpoints } from '../config/dns-plan';
 import { serviceNames } from '../config/service-names';
 import { ReplicationCacheStorage } from '../constructs/services/cache-storage';
 import { PrivateContainerRegistry } from '../constructs/services/container-registry';
-import { PrivateKeyVault } from '../constructs/services/key-vault';
 import { PrivatePostgres } from '../constructs/services/postgres-server';
 import { ServicePrivateEndpoint } from '../constructs/services/private-endpoint';
 import { PrivateRecoveryVault } from '../constructs/services/recovery-vault';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
+import type { KeyVaultStack } from './keyvault-stack';
 import type { NetworkStack } from './network-stack';
 
 export interface ServicesStackProps extends EnvironmentStackProps {
   /** Provides the private endpoint subnet and the privatelink zones (linked to the resolver VNet there). */
   readonly network: NetworkStack;
+  /**
+   * `<env>-keyvault`: the vault the generated secrets go to, and the resource group this stack's resources live in.
+   * That stack has already waited for the deployer's `Key Vault Secrets Officer` role to propagate.
+   */
+  readonly keyVault: KeyVaultStack;
   /**
    * The VPN pre-shared key, kept in Key Vault as `vpn-shared-key`. Pass it from a stack that deploys before this
    * one (e.g. generated in `<env>-network`), never from `<env>-vpn`: that would make this stack wait for the gateway.
@@ -30,11 +34,12 @@ export interface ServicesStackProps extends EnvironmentStackProps {
 /**
  * `<env>-services`: the PaaS services the site uses, each reachable only through a private endpoint in the hub
  * whose single DNS zone group points at the privatelink zone of `<env>-network`. Which services exist is
- * configuration (`services:`); Key Vault always exists because it holds the generated secrets.
+ * configuration (`services:`). The Key Vault, its endpoint and the services resource group live in `<env>-keyvault`
+ * (ready in minutes, role propagation already waited for); this stack writes its secrets there.
  */
 export class ServicesStack extends EnvironmentStack {
+  /** Owned by `<env>-keyvault` (same name as before the split). */
   readonly resourceGroup: ResourceGroup;
-  readonly keyVault: PrivateKeyVault;
   readonly endpoints: Record<string, ServicePrivateEndpoint> = {};
   readonly siteRecoveryVault?: PrivateRecoveryVault;
   readonly cacheStorage?: ReplicationCacheStorage;
@@ -54,10 +59,9 @@ export class ServicesStack extends EnvironmentStack {
     // plane, or refreshing the account fails reading queue properties (403; terraform-provider-azurerm#33454).
     const azurerm = this.node.findChild('azurerm') as AzurermProvider;
     azurerm.features = ((azurerm.features ?? [{}]) as AzurermProviderFeatures[]).map((f) => ({ ...f, storage: [{ dataPlaneAvailable: false }] }));
-    const client = new DataAzurermClientConfig(this, 'client');
-
-    this.resourceGroup = new ResourceGroup(this, 'resource-group', { name: names.resourceGroup, location, tags });
+    this.resourceGroup = props.keyVault.resourceGroup;
     const rg = this.resourceGroup.name;
+    const keyVaultId = props.keyVault.ref.id;
     const plans = new Map(privateEndpoints(config).map((p) => [p.service, p]));
     const endpoint = (plan: PrivateEndpointPlan | undefined, resourceId: string): ServicePrivateEndpoint => {
       if (!plan) throw new Error(`${this.node.id}: no private endpoint planned for this service`);
@@ -76,19 +80,6 @@ export class ServicesStack extends EnvironmentStack {
       return pe;
     };
 
-    this.keyVault = new PrivateKeyVault(this, 'key-vault', {
-      name: names.keyVault,
-      resourceGroupName: rg,
-      location,
-      tenantId: client.tenantId,
-      sku: s.keyVault.sku,
-      softDeleteRetentionDays: s.keyVault.softDeleteRetentionDays,
-      secretsOfficerPrincipalId: client.objectId,
-      tags,
-    });
-    const keyVaultEndpoint = endpoint(plans.get('keyVault'), this.keyVault.vault.id);
-    // Secrets are written over the private endpoint by the deployment identity: wait for both.
-    const secretDependsOn = [this.keyVault.secretsOfficer, keyVaultEndpoint.endpoint];
 
     if (s.siteRecovery) {
       const vault = new PrivateRecoveryVault(this, 'site-recovery-vault', { name: names.siteRecoveryVault, resourceGroupName: rg, location, storageModeType: s.siteRecovery.vaultStorage, tags });
@@ -114,8 +105,7 @@ export class ServicesStack extends EnvironmentStack {
         resourceGroupName: rg,
         location,
         config: s.postgres,
-        keyVaultId: this.keyVault.vault.id,
-        secretDependsOn,
+        keyVaultId,
         tags,
       });
       endpoint(plans.get('postgres'), this.postgres.server.id);
@@ -130,14 +120,10 @@ export class ServicesStack extends EnvironmentStack {
     if (props.vpnSharedKey !== undefined) {
       new KeyVaultSecret(this, 'vpn-shared-key', {
         name: 'vpn-shared-key',
-        keyVaultId: this.keyVault.vault.id,
+        keyVaultId,
         value: props.vpnSharedKey,
         contentType: `IPsec pre-shared key of connection to ${config.onPremises.name}`,
-        dependsOn: secretDependsOn,
       });
     }
-
-    new TerraformOutput(this, 'key_vault_id', { value: this.keyVault.vault.id });
-    new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vault.vaultUri });
   }
 }

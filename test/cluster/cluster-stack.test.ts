@@ -140,7 +140,7 @@ describe.each([
   test('private keys and the token are Key Vault secrets, each readable only by the roles that need them', () => {
     const secrets = resourcesOf(cluster, 'azurerm_key_vault_secret');
     expect(Object.values(secrets).map((s: any) => s.name).sort()).toEqual(['k8s-bootstrap-token', 'k8s-ca-key', 'k8s-etcd-ca-key', 'k8s-front-proxy-ca-key', 'k8s-sa-key']);
-    for (const s of Object.values(secrets) as any[]) expect(s.key_vault_id).toMatch(/terraform_remote_state\.cross-stack-reference-input-\w+-services/);
+    for (const s of Object.values(secrets) as any[]) expect(s.key_vault_id).toMatch(/terraform_remote_state\.cross-stack-reference-input-\w+-keyvault/);
     const assignments = list(cluster, 'azurerm_role_assignment').filter((a) => a.role_definition_name === 'Key Vault Secrets User');
     const readers = (secretName: string) => {
       const key = Object.entries(secrets).find(([, s]: any) => s.name === secretName)![0];

@@ -12,6 +12,7 @@ import { environmentSchema } from '../../config/schema';
 import { validateAddressPlan } from '../../config/validate/address-plan';
 import { validateForwardingRuleset, validateOnPremisesDns, validateResolverPlacement, validateZoneLinks } from '../../config/validate/dns';
 import { validatePostgres, validatePrivateEndpointSubnet, validateServiceNames, validateSiteRecovery } from '../../config/validate/services';
+import { KeyVaultStack } from '../../stacks/keyvault-stack';
 import { NetworkStack } from '../../stacks/network-stack';
 import { ServicesStack } from '../../stacks/services-stack';
 import { VpnStack } from '../../stacks/vpn-stack';
@@ -49,6 +50,7 @@ export interface Synthesized {
   readonly network: any;
   readonly services: any;
   readonly vpn: any;
+  readonly keyvault: any;
 }
 
 /** Synthesizes the network, VPN and services stacks of one configuration. */
@@ -56,8 +58,9 @@ export function synthesize(config: EnvironmentConfig): Synthesized {
   const app: App = Testing.app();
   const network = new NetworkStack(app, { config });
   const vpn = new VpnStack(app, { config, network });
-  const services = new ServicesStack(app, { config, network, vpnSharedKey: network.vpnSharedKey.result });
-  return { network: JSON.parse(Testing.synth(network)), vpn: JSON.parse(Testing.synth(vpn)), services: JSON.parse(Testing.synth(services)) };
+  const keyVault = new KeyVaultStack(app, { config, network });
+  const services = new ServicesStack(app, { config, network, keyVault, vpnSharedKey: network.vpnSharedKey.result });
+  return { network: JSON.parse(Testing.synth(network)), vpn: JSON.parse(Testing.synth(vpn)), services: JSON.parse(Testing.synth(services)), keyvault: JSON.parse(Testing.synth(keyVault)) };
 }
 
 export const resources = (stack: any, type: string): Record<string, any> => stack.resource?.[type] ?? {};

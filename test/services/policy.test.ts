@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { azureBaseline, hybridNetwork, runPolicy } from '../../policy';
+import { KeyVaultStack } from '../../stacks/keyvault-stack';
 import { NetworkStack } from '../../stacks/network-stack';
 import { ServicesStack } from '../../stacks/services-stack';
 import { VpnStack } from '../../stacks/vpn-stack';
@@ -21,7 +22,8 @@ beforeAll(() => {
   for (const config of [testConfig('dev'), testConfig('prod')]) {
     const network = new NetworkStack(app, { config });
     new VpnStack(app, { config, network });
-    new ServicesStack(app, { config, network, vpnSharedKey: network.vpnSharedKey.result });
+    const keyVault = new KeyVaultStack(app, { config, network });
+    new ServicesStack(app, { config, network, keyVault, vpnSharedKey: network.vpnSharedKey.result });
   }
   app.synth();
 });
@@ -33,7 +35,7 @@ it('passes the hybrid-network and baseline policy packs with no failing or unkno
   expect(report.findings.filter((f) => !f.suppressed).map((f) => `${f.ruleId} ${f.status} ${f.stack}/${f.address}: ${f.message}`)).toEqual([]);
   // Not vacuous: the DNS rules were in the packs and their resources were in the stacks.
   expect(report.packs.flatMap((p) => p.rules)).toEqual(expect.arrayContaining(['HN-004', 'HN-005', 'HN-006', 'HN-007']));
-  expect(Object.keys(stackJson('prod-services').resource.azurerm_private_endpoint)).toHaveLength(6);
+  expect(Object.keys(stackJson('prod-services').resource.azurerm_private_endpoint)).toHaveLength(5); // + the Key Vault's in <env>-keyvault
   expect(Object.keys(stackJson('prod-network').resource.azurerm_private_dns_resolver_inbound_endpoint)).toHaveLength(1);
 });
 

@@ -9,8 +9,13 @@ set -euo pipefail
 . "${K8S_BOOTSTRAP_ENV_FILE:-/etc/k8s-bootstrap/node.env}"
 
 name=${1:?usage: kv-secret NAME}
-attempts=${KV_ATTEMPTS:-60}
 delay=${KV_DELAY_SECONDS:-10}
+# Retry window: Microsoft states a Key Vault role assignment takes "up to 10 minutes (600 seconds)" to apply
+# (learn.microsoft.com/azure/key-vault/general/rbac-guide, "Known limits and performance"); the node's Key Vault
+# Secrets User roles are created in the same apply as the VM, so wait that long plus 5 minutes for the identity to
+# reach IMDS and the endpoint's DNS record (RBAC_PROPAGATION_SECONDS in constructs/services/rbac-propagation.ts).
+wait_seconds=${KV_WAIT_SECONDS:-900}
+attempts=${KV_ATTEMPTS:-$(( (wait_seconds + (delay > 0 ? delay : 1) - 1) / (delay > 0 ? delay : 1) ))}
 imds='http://169.254.169.254/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https%3A%2F%2Fvault.azure.net'
 
 work=$(mktemp -d /run/kv-secret.XXXXXX)
@@ -42,5 +47,5 @@ for attempt in $(seq 1 "$attempts"); do
   fi
   sleep "$delay"
 done
-echo "kv-secret: giving up on ${name} after ${attempts} attempts" >&2
+echo "kv-secret: giving up on ${name} after ${attempts} attempts (${delay} s apart)" >&2
 exit 1

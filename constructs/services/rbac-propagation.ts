@@ -1,0 +1,92 @@
+import { ITerraformDependable, TerraformProvider, TerraformResource, TerraformStack } from 'cdktf';
+import { Construct } from 'constructs';
+
+/**
+ * How long a new Azure role assignment may take to apply on the Key Vault data plane. Microsoft states "up to
+ * 10 minutes (600 seconds) after role assignments is changed for role to be applied" (Key Vault RBAC guide,
+ * "Known limits and performance": https://learn.microsoft.com/azure/key-vault/general/rbac-guide), and the Azure
+ * RBAC troubleshooting page gives the same bound for Azure Resource Manager caching
+ * (https://learn.microsoft.com/azure/role-based-access-control/troubleshooting). The azurerm provider reads a
+ * secret right after writing it and does not retry a 403 (`ForbiddenByRbac`), so the wait must be explicit.
+ */
+export const RBAC_PROPAGATION_SECONDS = 600;
+
+/**
+ * `hashicorp/time`, bound by hand like the azapi classes (constructs/network/azapi.ts): no prebuilt cdktf provider
+ * is a dependency here and generating one needs a provider download.
+ */
+export class TimeProvider extends TerraformProvider {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      terraformResourceType: 'time',
+      terraformGeneratorMetadata: { providerName: 'time', providerVersionConstraint: '~> 0.13' },
+      terraformProviderSource: 'hashicorp/time',
+    });
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return {};
+  }
+}
+
+export interface TimeSleepConfig {
+  readonly provider: TimeProvider;
+  /** e.g. `600s`. Slept once, when the resource is created (and again when a trigger changes). */
+  readonly createDuration: string;
+  /** Values whose change recreates the sleep, e.g. the role assignment ids it waits for. */
+  readonly triggers?: Record<string, string>;
+  readonly dependsOn?: ITerraformDependable[];
+}
+
+/** `time_sleep`: an explicit wait in the dependency graph. */
+export class TimeSleep extends TerraformResource {
+  private readonly config: TimeSleepConfig;
+
+  constructor(scope: Construct, id: string, config: TimeSleepConfig) {
+    super(scope, id, {
+      terraformResourceType: 'time_sleep',
+      terraformGeneratorMetadata: { providerName: 'time', providerVersionConstraint: '~> 0.13' },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+    });
+    this.config = config;
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return { create_duration: this.config.createDuration, ...(this.config.triggers ? { triggers: this.config.triggers } : {}) };
+  }
+}
+
+export interface RbacPropagationWaitProps {
+  /** The role assignments whose effect the dependants need. */
+  readonly roleAssignments: ReadonlyArray<TerraformResource & { readonly id: string }>;
+  /** @default RBAC_PROPAGATION_SECONDS */
+  readonly seconds?: number;
+}
+
+/**
+ * Waits for new role assignments to take effect before anything that depends on this construct runs. A resource
+ * that uses a role the same apply creates (a secret written by the deployer, a blob read by an identity) depends on
+ * `wait`, never on the role assignment alone. Sleeps on create only: later applies do not wait again unless a role
+ * assignment is replaced (its id is a trigger).
+ */
+export class RbacPropagationWait extends Construct {
+  readonly wait: TimeSleep;
+
+  constructor(scope: Construct, id: string, props: RbacPropagationWaitProps) {
+    super(scope, id);
+    const seconds = props.seconds ?? RBAC_PROPAGATION_SECONDS;
+    if (!Number.isInteger(seconds) || seconds < RBAC_PROPAGATION_SECONDS) {
+      throw new Error(`${this.node.path}: seconds ${seconds}; allowed: an integer >= ${RBAC_PROPAGATION_SECONDS} (Microsoft's stated role assignment latency)`);
+    }
+    if (props.roleAssignments.length === 0) throw new Error(`${this.node.path}: no role assignments to wait for; allowed: one or more`);
+    const stack = TerraformStack.of(this);
+    const provider = (stack.node.tryFindChild('time') as TimeProvider | undefined) ?? new TimeProvider(stack, 'time');
+    this.wait = new TimeSleep(this, 'sleep', {
+      provider,
+      createDuration: `${seconds}s`,
+      triggers: Object.fromEntries(props.roleAssignments.map((r, i) => [`role_${i}`, r.id])),
+      dependsOn: [...props.roleAssignments],
+    });
+  }
+}
