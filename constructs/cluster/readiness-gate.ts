@@ -7,6 +7,20 @@ import { fillTemplate, readScript } from './scripts';
 export const BOOTSTRAP_SENTINEL = '/var/lib/k8s-bootstrap/complete';
 export const POLL_INTERVAL_SECONDS = 5;
 
+/**
+ * Key under a resource's `"//"` comment (ignored by Terraform: HCL JSON reserves `//` for comments) that tells
+ * `npm run plan:critical-path` what the gate waits for on the node, which the Terraform graph cannot show.
+ */
+export const CRITICAL_PATH_HINT_KEY = 'criticalPath';
+
+/** The on-node work behind a readiness gate (an activity of scripts/critical-path-times.json). */
+export interface CriticalPathHint {
+  /** `kubeadm-init`, `kubeadm-join-control-plane` or `kubeadm-join-worker`. */
+  readonly onNode: string;
+  /** Terraform addresses of the gates whose nodes must be healthy before this node joins (ordered on the nodes). */
+  readonly waitsOnNodeFor?: ReadonlyArray<string>;
+}
+
 export interface ReadinessGateScriptProps {
   readonly nodeName: string;
   readonly timeoutMinutes: number;
@@ -31,6 +45,8 @@ export function renderReadinessGateScript(props: ReadinessGateScriptProps): stri
 
 export interface ReadinessGateProps extends ReadinessGateScriptProps {
   readonly virtualMachineId: string;
+  /** What the node does before the gate can pass, for the time estimate (no effect on Azure). @default none */
+  readonly onNode?: { readonly activity: string; readonly waitsFor?: ReadonlyArray<ReadinessGate> };
   /** What must exist before the gate runs (the etcd disk attachment, the bootstrap token secret). @default [] */
   readonly dependsOn?: ReadonlyArray<ITerraformDependable>;
   readonly tags?: Record<string, string>;
@@ -61,5 +77,17 @@ export class ReadinessGate extends Construct {
       tags: props.tags,
       dependsOn: props.dependsOn && props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
     });
+    if (props.onNode) {
+      const hint: CriticalPathHint = {
+        onNode: props.onNode.activity,
+        waitsOnNodeFor: (props.onNode.waitsFor ?? []).map((g) => g.address),
+      };
+      this.extension.addOverride(`//.${CRITICAL_PATH_HINT_KEY}`, hint);
+    }
+  }
+
+  /** Terraform address of the extension (`azurerm_virtual_machine_extension.<id>`). */
+  get address(): string {
+    return `${this.extension.terraformResourceType}.${this.extension.friendlyUniqueId}`;
   }
 }
