@@ -8,14 +8,18 @@
 //    models' TypeScript declarations (manifest-shapes.mjs; cached) and report any field that is not declared, at
 //    any depth. Maps (labels, annotations, data, free-form CRD fields) are left alone.
 // 3. Stream checks: apiVersion/kind/metadata.name present, no duplicate kind/namespace/name.
+// 4. With --crds=<file> (the CustomResourceDefinitions a platform installs, multi-document YAML): custom resources
+//    of those CRDs are checked against the CRD's own OpenAPI schema (crd-schemas.mjs) instead of a model, so the
+//    schema is the one of the pinned chart version, and fields the API server would prune are reported.
 //
-// Usage: node scripts/validate-manifests.mjs [--json] [--allow-unknown-kinds] [--no-unknown-fields] [file|- ...]
+// Usage: node scripts/validate-manifests.mjs [--json] [--allow-unknown-kinds] [--no-unknown-fields] [--crds=<file>] [file|- ...]
 //   With no file (or "-"), reads stdin. Prints one line per problem: "<source> <Kind>/<name> <path>: <message>".
 //   Exit 0 when valid, 1 when problems were found, 2 on bad usage or unreadable input.
 // Also importable: `validateManifests(text, options)` returns { documents, problems, warnings }.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
+import { indexCrds, validateCustomResource } from './crd-schemas.mjs';
 import { loadShapes, unknownFields as findUnknownFields } from './manifest-shapes.mjs';
 
 /** Model packages, searched in order; each lays out `<apiVersion>/<Kind>.js` with a `.d.ts` beside it. */
@@ -77,10 +81,11 @@ function parseDocuments(text, origin) {
 /**
  * Validates YAML text (one or many documents).
  * @param {string | {text: string, origin: string}[]} input text, or several texts with their origin (file name)
- * @param {{allowUnknownKinds?: boolean, unknownFields?: boolean}} [options]
+ * @param {{allowUnknownKinds?: boolean, unknownFields?: boolean, crds?: object[]}} [options] crds: CRD objects
  */
 export async function validateManifests(input, options = {}) {
   const { allowUnknownKinds = false, unknownFields = true } = options;
+  const crdIndex = indexCrds(options.crds ?? []);
   const inputs = typeof input === 'string' ? [{ text: input, origin: 'stdin' }] : input;
   const problems = [];
   const warnings = [];
@@ -109,6 +114,11 @@ export async function validateManifests(input, options = {}) {
     if (v.metadata?.name && seen.has(key)) report('.metadata.name', `duplicate of ${seen.get(key)}`);
     else seen.set(key, d.where);
 
+    const crd = crdIndex.get(`${v.apiVersion}/${v.kind}`);
+    if (crd) {
+      for (const f of validateCustomResource(v, crd, describeAjvError)) report(f.path, f.message);
+      continue;
+    }
     const model = findModel(v.apiVersion, v.kind);
     if (!model) {
       report('(root)', `no schema for ${v.apiVersion} ${v.kind} (unknown kind or API version)`, allowUnknownKinds ? warnings : problems);
@@ -152,10 +162,22 @@ export function formatFinding(f) {
 async function main(argv) {
   const flags = new Set(argv.filter((a) => a.startsWith('--')));
   const known = new Set(['--json', '--allow-unknown-kinds', '--no-unknown-fields', '--help']);
-  const bad = [...flags].filter((f) => !known.has(f));
+  const bad = [...flags].filter((f) => !known.has(f) && !f.startsWith('--crds='));
   if (bad.length > 0 || flags.has('--help')) {
-    process.stderr.write(`${bad.length ? `unknown option(s): ${bad.join(' ')}\n` : ''}usage: validate-manifests.mjs [--json] [--allow-unknown-kinds] [--no-unknown-fields] [file|- ...]\n`);
+    process.stderr.write(`${bad.length ? `unknown option(s): ${bad.join(' ')}\n` : ''}usage: validate-manifests.mjs [--json] [--allow-unknown-kinds] [--no-unknown-fields] [--crds=<file>] [file|- ...]\n`);
     return bad.length ? 2 : 0;
+  }
+  const crds = [];
+  for (const f of [...flags].filter((a) => a.startsWith('--crds='))) {
+    try {
+      for (const doc of parseAllDocuments(readFileSync(f.slice('--crds='.length), 'utf8'))) {
+        const value = doc.toJS();
+        if (value?.kind === 'CustomResourceDefinition') crds.push(value);
+      }
+    } catch (err) {
+      process.stderr.write(`validate-manifests: cannot read ${f}: ${err.message}\n`);
+      return 2;
+    }
   }
   const files = argv.filter((a) => !a.startsWith('--') || a === '-');
   const inputs = [];
@@ -167,7 +189,7 @@ async function main(argv) {
       return 2;
     }
   }
-  const result = await validateManifests(inputs, { allowUnknownKinds: flags.has('--allow-unknown-kinds'), unknownFields: !flags.has('--no-unknown-fields') });
+  const result = await validateManifests(inputs, { allowUnknownKinds: flags.has('--allow-unknown-kinds'), unknownFields: !flags.has('--no-unknown-fields'), crds });
   if (flags.has('--json')) {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } else {

@@ -3,10 +3,20 @@
  * test/platform/chart-versions.test.ts fails on a range, a `latest` or a release whose version is not from this map.
  * Versions were checked against the upstream release notes and chart indexes available when they were pinned;
  * `upgradeNotes` records what to read before bumping.
+ *
+ * The bytes installed are the archive `charts/upstream/<chart>-<version>.tgz` (checksum in charts/upstream/SHA256SUMS,
+ * provenance in SOURCE.md), shipped with the synthesized stack: apply needs no chart repository, and the archive the
+ * render test (test/charts/platform-render.test.ts) renders is the one installed. `scripts/refresh-chart.sh <key>`
+ * fetches a new archive from `repository` after a bump and records its checksum.
  */
 export interface ChartPin {
-  /** Helm repository URL (https) the chart is fetched from. */
+  /**
+   * Where scripts/refresh-chart.sh fetches the chart from (https): a Helm repository, or with `git`, the Git
+   * repository whose tag is packaged (for projects that publish no Helm repository).
+   */
   readonly repository: string;
+  /** Set when `repository` is a Git repository: the chart's directory and the tag packaged. */
+  readonly git?: { readonly path: string; readonly ref: string };
   /** Chart name in that repository. */
   readonly chart: string;
   /** Exact chart version (never a range). */
@@ -35,10 +45,12 @@ export const CHART_VERSIONS = {
     upgradeNotes: 'Chart majors rename values (40.0: service.spec.*, providers.kubernetesIngressNGINX). CRDs are not upgraded by helm.',
   },
   localPathProvisioner: {
-    repository: 'https://charts.containeroo.ch',
+    // The project's own chart (Apache-2.0): it publishes no Helm repository, so the archive is packaged from the tag.
+    repository: 'https://github.com/rancher/local-path-provisioner',
+    git: { path: 'deploy/chart/local-path-provisioner', ref: 'v0.0.35' },
     chart: 'local-path-provisioner',
     version: '0.0.35',
-    upgradeNotes: 'Community packaging of rancher/local-path-provisioner v0.0.34 (upstream publishes no Helm repository); keep helperImage pinned.',
+    upgradeNotes: 'rancher/local-path-provisioner release notes; the chart version follows the app version. Keep helperImage pinned (the chart defaults to busybox:latest).',
   },
   cloudProviderAzure: {
     repository: 'https://raw.githubusercontent.com/kubernetes-sigs/cloud-provider-azure/master/helm/repo',
@@ -49,8 +61,8 @@ export const CHART_VERSIONS = {
   azureDiskCsi: {
     repository: 'https://raw.githubusercontent.com/kubernetes-sigs/azuredisk-csi-driver/master/charts',
     chart: 'azuredisk-csi-driver',
-    version: 'v1.33.1',
-    upgradeNotes: 'Driver changelog; the snapshot CRDs ship with the chart.',
+    version: '1.33.1',
+    upgradeNotes: 'Driver changelog. The chart ships neither the VolumeSnapshot CRDs nor the snapshot controller (snapshot.enabled only adds the CSI sidecar): the platform does not offer snapshots.',
   },
   metricsServer: {
     repository: 'https://kubernetes-sigs.github.io/metrics-server/',
@@ -76,3 +88,8 @@ export type ChartName = keyof typeof CHART_VERSIONS;
 
 /** A version is pinned when it is one exact SemVer version, optionally `v`-prefixed (no range, wildcard or tag). */
 export const PINNED_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?$/;
+
+/** File name of a pin's archive in charts/upstream/ (what `helm package` / `helm pull` write). */
+export function chartArchiveName(pin: Pick<ChartPin, 'chart' | 'version'>): string {
+  return `${pin.chart}-${pin.version}.tgz`;
+}

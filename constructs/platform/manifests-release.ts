@@ -74,6 +74,7 @@ export class ManifestsRelease extends Construct {
       cleanupOnFail: true,
       wait: true,
       timeout: props.timeoutSeconds ?? 300,
+      lint: true,
       maxHistory: 5,
       values: [stringify({ manifests: props.manifests }, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })],
       dependsOn: props.dependsOn,

@@ -3,11 +3,12 @@ import { Construct } from 'constructs';
 import { stringify } from 'yaml';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
+import { chartArchiveAsset } from './chart-archive';
 import { CHART_VERSIONS, ChartName } from './chart-versions';
 import { HelmValues, loadValuesFile, mergeValues } from './values';
 
 export interface PlatformReleaseProps {
-  /** Chart from the pinned map; the repository and exact version come from there, never from the caller. */
+  /** Chart from the pinned map; the exact version and its verified archive come from there, never from the caller. */
   readonly chart: ChartName;
   /** Helm release name. @default the chart key in kebab case */
   readonly releaseName?: string;
@@ -29,7 +30,10 @@ export interface PlatformReleaseProps {
 /**
  * A pinned chart installed atomically: Helm waits for every resource to be ready and rolls back a failed install
  * or upgrade (`atomic`, `cleanup_on_fail`), so a failure never leaves a half-installed release behind. Values are
- * the reviewed YAML file plus the computed values, rendered as one YAML document.
+ * the reviewed YAML file plus the computed values, rendered as one YAML document. The chart is the checksum-verified
+ * archive from charts/upstream/ shipped as a stack asset (the bytes test/charts/platform-render.test.ts renders).
+ * `lint` makes plan run `helm lint` with these values (values schema, template errors), also for a release that
+ * does not exist yet (helm provider 3.1.1 ModifyPlan); see docs/platform.md for what plan does not catch.
  */
 export class PlatformRelease extends Construct {
   readonly release: Release;
@@ -47,13 +51,15 @@ export class PlatformRelease extends Construct {
     }
     this.values = mergeValues(loadValuesFile(props.valuesFile ?? releaseName), props.computedValues ?? {});
 
+    const archive = chartArchiveAsset(this, pin);
+
     this.release = new Release(this, 'release', {
       provider: props.provider,
       name: releaseName,
       namespace: props.namespace,
-      repository: pin.repository,
-      chart: pin.chart,
+      chart: archive.path,
       version: pin.version,
+      lint: true,
       createNamespace: false,
       atomic: true,
       cleanupOnFail: true,

@@ -1,4 +1,4 @@
-import { CHART_VERSIONS, ChartName } from '../../constructs/platform/chart-versions';
+import { CHART_VERSIONS, ChartName, chartArchiveName } from '../../constructs/platform/chart-versions';
 import { build, built, Json, releases } from './fixtures';
 
 /** release name -> [chart key (undefined: the local manifests chart), namespace] */
@@ -54,15 +54,16 @@ describe.each(['dev', 'prod'] as const)('%s releases', (env) => {
     const release = releases(json())[name]!;
     expect(namespaceOf(json(), release)).toBe(namespace);
     if (chart) {
-      expect(release.chart).toBe(CHART_VERSIONS[chart].chart);
-      expect(release.repository).toBe(CHART_VERSIONS[chart].repository);
+      // The verified archive shipped as a stack asset, never a remote repository.
+      expect(release.chart).toMatch(new RegExp(`^assets/chart-${CHART_VERSIONS[chart].chart}/[0-9A-F]+/${chartArchiveName(CHART_VERSIONS[chart])}$`, 'i'));
+      expect(release).not.toHaveProperty('repository');
       expect(release.version).toBe(CHART_VERSIONS[chart].version);
     }
   });
 
-  test.each(Object.keys(EXPECTED[env]))('%s: atomic, cleans up, waits, bounded timeout, never creates namespaces', (name) => {
+  test.each(Object.keys(EXPECTED[env]))('%s: atomic, cleans up, waits, bounded timeout, never creates namespaces, linted at plan', (name) => {
     const release = releases(json())[name]!;
-    expect(release).toMatchObject({ atomic: true, cleanup_on_fail: true, wait: true, create_namespace: false });
+    expect(release).toMatchObject({ atomic: true, cleanup_on_fail: true, wait: true, create_namespace: false, lint: true });
     expect(release.timeout).toBeGreaterThanOrEqual(60);
     expect(release.timeout).toBeLessThanOrEqual(3600);
   });
