@@ -33,7 +33,7 @@ describe('HttpQueue', () => {
     reply = { status: 200, body: JSON.stringify({ data: { cases: [{ id: 1 }, { id: 2 }] } }) };
     const q = new HttpQueue({ url: `${base}/cases?region=eu`, itemsPath: 'data.cases', sinceParam: 'updatedSince', headers, timeoutSeconds: 5 });
     const r = await q.fetch(new Date('2026-01-05T10:00:00Z'));
-    expect(r).toEqual({ records: [{ id: 1 }, { id: 2 }], rejects: [] });
+    expect(r).toEqual({ records: [{ id: 1 }, { id: 2 }], rejects: [], nextPageToken: null });
     expect(seen[0].url).toBe('/cases?region=eu&updatedSince=2026-01-05T10%3A00%3A00.000Z');
     expect(seen[0].headers.authorization).toBe('Bearer tok');
   });
@@ -62,7 +62,13 @@ describe('HttpAssignmentSink', () => {
 
   it('reports failures instead of throwing, so the outbox keeps the assignment', async () => {
     reply = { status: 503, body: '' };
-    expect(await new HttpAssignmentSink(`${base}/assignments`, {}, 5).post(item)).toEqual({ ok: false, error: 'assignment API answered 503' });
+    expect(await new HttpAssignmentSink(`${base}/assignments`, {}, 5).post(item)).toEqual({ ok: false, error: 'assignment API answered 503', status: 503, permanent: false, body: '' });
+    reply = { status: 422, body: JSON.stringify({ error: 'engineer unknown', detail: 'x'.repeat(10_000) }) };
+    const refused = await new HttpAssignmentSink(`${base}/assignments`, {}, 5).post(item);
+    expect(refused).toMatchObject({ ok: false, status: 422, permanent: true });
+    // The refusal's body is kept for diagnosis, bounded.
+    expect(refused.ok === false && refused.body?.startsWith('{"error":"engineer unknown"')).toBe(true);
+    expect(refused.ok === false && refused.body!.length).toBeLessThanOrEqual(2000);
     const down = await new HttpAssignmentSink('http://127.0.0.1:1/assignments', {}, 5).post(item);
     expect(down.ok).toBe(false);
   });

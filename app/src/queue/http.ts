@@ -1,7 +1,18 @@
-// Generic HTTP JSON adapters for the queue API and the assignment API (endpoint, auth header, field mapping).
+// Generic HTTP JSON adapters for the queue API and the assignment API (endpoint, auth header, field mapping,
+// pagination). The contract they expect and what they tolerate: app/README.md "Queue API contract".
 import type { OutboxItem, PostResult } from '../store/store';
 import { pick } from './records';
-import type { AssignmentSink, FetchResult, QueueSource } from './source';
+import type { AssignmentSink, CaseLookup, FetchResult, QueueSource } from './source';
+
+export interface HttpPagination {
+  /** Dot path of the next page's token or cursor in the response (e.g. `nextPageToken`, `meta.next_cursor`). */
+  readonly nextPath: string;
+  /** Query parameter that carries it on the next request (e.g. `pageToken`, `cursor`). */
+  readonly param: string;
+  /** Optional page size request (`pageSizeParam=pageSize`). */
+  readonly pageSizeParam?: string;
+  readonly pageSize?: number;
+}
 
 export interface HttpQueueOptions {
   readonly url: string;
@@ -9,16 +20,37 @@ export interface HttpQueueOptions {
   readonly sinceParam?: string;
   readonly headers: Record<string, string>;
   readonly timeoutSeconds: number;
+  readonly pagination?: HttpPagination;
+  /** The listing without `since` returns every open case (enables reconciliation). */
+  readonly listsAllOpenCases?: boolean;
+  /** URL of one case, `{id}` replaced by the URL-encoded id (re-check before freeing a case a listing missed). */
+  readonly caseUrl?: string;
 }
 
-export class HttpQueue implements QueueSource {
-  constructor(private readonly o: HttpQueueOptions) {}
+/** Bound on a response body kept (assignment API refusals) or read (error answers). */
+const MAX_BODY = 2000;
 
-  async fetch(since: Date | null): Promise<FetchResult> {
+export class HttpQueue implements QueueSource {
+  readonly listsAllOpenCases: boolean;
+  constructor(private readonly o: HttpQueueOptions) {
+    this.listsAllOpenCases = o.listsAllOpenCases ?? false;
+    if (o.caseUrl) this.lookup = (id) => this.lookupCase(id);
+  }
+
+  lookup?: (id: string) => Promise<CaseLookup>;
+
+  async fetch(since: Date | null, _now?: Date, pageToken?: string | null): Promise<FetchResult> {
     const url = new URL(this.o.url);
     if (this.o.sinceParam && since) url.searchParams.set(this.o.sinceParam, since.toISOString());
+    const pg = this.o.pagination;
+    if (pg?.pageSizeParam && pg.pageSize) url.searchParams.set(pg.pageSizeParam, String(pg.pageSize));
+    if (pg && pageToken) url.searchParams.set(pg.param, pageToken);
     const res = await fetch(url, { headers: { accept: 'application/json', ...this.o.headers }, signal: AbortSignal.timeout(this.o.timeoutSeconds * 1000) });
-    if (!res.ok) throw new Error(`queue API ${url.origin}${url.pathname} answered ${res.status}`);
+    // Origin and path only: query strings may carry tokens or customer data.
+    if (!res.ok) {
+      await res.arrayBuffer().catch(() => undefined);
+      throw new Error(`queue API ${url.origin}${url.pathname} answered ${res.status}`);
+    }
     let body: unknown;
     try {
       body = await res.json();
@@ -27,8 +59,39 @@ export class HttpQueue implements QueueSource {
     }
     const items = pick(body, this.o.itemsPath);
     if (!Array.isArray(items)) return { records: [], rejects: [{ reason: `response field "${this.o.itemsPath}" is not an array`, record: null }] };
-    return { records: items, rejects: [] };
+    let next: string | null = null;
+    if (pg) {
+      const t = pick(body, pg.nextPath);
+      if ((typeof t === 'string' && t !== '') || typeof t === 'number') next = String(t);
+      // A token that does not change would loop forever: treat it as the end, loudly.
+      if (next !== null && next === pageToken) {
+        return { records: items, rejects: [{ reason: 'queue API returned the same page token twice', record: null }], nextPageToken: null };
+      }
+    }
+    return { records: items, rejects: [], nextPageToken: next };
   }
+
+  private async lookupCase(id: string): Promise<CaseLookup> {
+    const url = new URL(this.o.caseUrl!.replace('{id}', encodeURIComponent(id)));
+    const res = await fetch(url, { headers: { accept: 'application/json', ...this.o.headers }, signal: AbortSignal.timeout(this.o.timeoutSeconds * 1000) });
+    if (res.status === 404 || res.status === 410) {
+      await res.arrayBuffer().catch(() => undefined);
+      return { state: 'missing' };
+    }
+    if (!res.ok) {
+      await res.arrayBuffer().catch(() => undefined);
+      throw new Error(`queue API ${url.origin}${url.pathname} answered ${res.status}`);
+    }
+    return { state: 'found', record: await res.json() };
+  }
+}
+
+/**
+ * A refusal the assignment API will repeat however often it is retried: 4xx except 401/403 (credentials: fix them
+ * and every item goes through), 408 (timeout), 409 (conflict, may clear), 425 and 429 (try later).
+ */
+export function isPermanentStatus(status: number): boolean {
+  return status >= 400 && status < 500 && ![401, 403, 408, 409, 425, 429].includes(status);
 }
 
 export class HttpAssignmentSink implements AssignmentSink {
@@ -45,12 +108,36 @@ export class HttpAssignmentSink implements AssignmentSink {
         }),
         signal: AbortSignal.timeout(this.timeoutSeconds * 1000),
       });
-      await res.arrayBuffer().catch(() => undefined);
-      return res.ok ? { ok: true } : { ok: false, error: `assignment API answered ${res.status}` };
+      if (res.ok) {
+        await res.arrayBuffer().catch(() => undefined);
+        return { ok: true };
+      }
+      const body = await readBounded(res);
+      return { ok: false, error: `assignment API answered ${res.status}`, status: res.status, permanent: isPermanentStatus(res.status), body };
     } catch (err) {
       return { ok: false, error: `assignment API unreachable: ${(err as Error).message}` };
     }
   }
+}
+
+/** Reads at most MAX_BODY characters of a response (a hostile or broken API may send megabytes). */
+async function readBounded(res: Response): Promise<string> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const dec = new TextDecoder();
+  let out = '';
+  try {
+    while (out.length < MAX_BODY) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      out += dec.decode(value, { stream: true });
+    }
+  } catch {
+    // a body cut off mid-way: keep what arrived
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return out.replace(/\u0000/g, '').slice(0, MAX_BODY);
 }
 
 export function authHeaders(auth: { header: string; scheme: string } | undefined, token: string | undefined): Record<string, string> {

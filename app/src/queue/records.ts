@@ -2,7 +2,20 @@
 import type { IncomingCase, Severity } from '../domain';
 import type { Rejected } from '../store/store';
 
-export interface FieldMap { id: string; product: string; severity: string; customer: string; createdAt: string; status: string }
+export interface FieldMap { id: string; product: string; severity: string; customer: string; createdAt: string; status: string; slaDeadline?: string }
+
+/**
+ * Product names are compared case-insensitively: trimmed, inner whitespace collapsed, lower-cased. Records and the
+ * engineers' readiness keys go through the same function, so `AKS`, ` aks ` and `Aks` are one product.
+ */
+export function normalizeProduct(p: string): string {
+  return p.trim().replace(/\s+/g, ' ').toLowerCase();
+}
+
+const MAX_ID = 200;
+const MAX_PRODUCT = 100;
+const MAX_CUSTOMER = 200;
+const hasNul = (v: unknown) => typeof v === 'string' && v.includes('\u0000');
 
 export const DEFAULT_FIELDS: FieldMap = { id: 'id', product: 'product', severity: 'severity', customer: 'customer', createdAt: 'createdAt', status: 'status' };
 
@@ -37,11 +50,17 @@ export function parseRecords(
     const customer = pick(record, fields.customer);
     const created = pick(record, fields.createdAt);
     const status = pick(record, fields.status);
-    if ((typeof id !== 'string' && typeof id !== 'number') || String(id).trim() === '') {
+    const deadline = fields.slaDeadline ? pick(record, fields.slaDeadline) : undefined;
+    // PostgreSQL text cannot hold NUL; one such record must not fail the whole page's upsert.
+    if ([id, product, sev, customer, created, status].some(hasNul)) {
+      bad('NUL byte in a field');
+      continue;
+    }
+    if ((typeof id !== 'string' && typeof id !== 'number') || String(id).trim() === '' || String(id).length > MAX_ID) {
       bad(`missing or invalid ${fields.id}`);
       continue;
     }
-    if (typeof product !== 'string' || product.trim() === '') {
+    if (typeof product !== 'string' || product.trim() === '' || product.length > MAX_PRODUCT) {
       bad(`missing or invalid ${fields.product}`);
       continue;
     }
@@ -63,13 +82,22 @@ export function parseRecords(
       bad(`invalid ${fields.customer}`);
       continue;
     }
+    let slaDeadline: Date | undefined;
+    if (deadline !== undefined && deadline !== null && deadline !== '') {
+      slaDeadline = typeof deadline === 'string' || typeof deadline === 'number' ? new Date(deadline) : new Date(NaN);
+      if (Number.isNaN(slaDeadline.getTime())) {
+        bad(`invalid ${fields.slaDeadline} ${JSON.stringify(deadline)}`);
+        continue;
+      }
+    }
     cases.push({
       id: String(id).trim(),
-      product: product.trim(),
+      product: normalizeProduct(product),
       severity: severity as Severity,
-      customer: typeof customer === 'string' && customer ? customer : '(unknown)',
+      customer: typeof customer === 'string' && customer ? customer.slice(0, MAX_CUSTOMER) : '(unknown)',
       createdAt,
-      resolved: typeof status === 'string' && resolved.has(status.toLowerCase()),
+      resolved: typeof status === 'string' && resolved.has(status.trim().toLowerCase()),
+      ...(slaDeadline ? { slaDeadline } : {}),
     });
   }
   return { cases, rejects };

@@ -1,16 +1,19 @@
 // PostgreSQL storage. Concurrency: the assign phase runs in one transaction under a transaction-level advisory
-// lock (replicas and CronJob runs serialize planning, so loads are consistent), backed by UNIQUE(assignments.case_id);
-// the outbox is claimed with FOR UPDATE SKIP LOCKED. A cycle killed mid-way rolls back and the next one redoes it.
+// lock (replicas and CronJob runs serialize planning, so loads are consistent), backed by UNIQUE(case_id, round) and
+// status-guarded updates; the outbox is leased with FOR UPDATE SKIP LOCKED and posted outside any transaction.
+// A cycle killed mid-way rolls back (planning) or leaves leased items that the next cycle takes over.
 import type { Db } from '../db';
 import type { Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig } from '../domain';
 import { slaDeadline } from '../domain';
 import { planCycle, type Plan } from '../plan';
 import type { PolicyName } from '../policy';
-import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
+import { DEFAULT_OUTBOX, backoffMs, idempotencyKey, type CycleSummary, type DrainResult, type OutboxItem, type OutboxPolicy, type PostResult, type QueueCursor, type Rejected, type Store, type UpsertResult } from './store';
 
 export const ASSIGN_LOCK = 7_345_002;
 /** Posts that may fail in a row (with none acknowledged) before a cycle stops posting and leaves the rest for the next. */
-export const MAX_CONSECUTIVE_FAILURES = 5;
+export const MAX_CONSECUTIVE_FAILURES = DEFAULT_OUTBOX.maxConsecutiveFailures;
+/** Bound on a refused post's response body kept for diagnosis. */
+export const MAX_BODY_CHARS = 2000;
 
 export class SqlStore implements Store {
   constructor(readonly db: Db) {}
@@ -44,33 +47,139 @@ export class SqlStore implements Store {
     );
   }
 
-  async lastSuccessfulCycleStart(): Promise<Date | null> {
-    const r = await this.db.query<{ t: Date | null }>(`SELECT max(started_at) AS t FROM cycles WHERE outcome = 'ok'`);
-    return r.rows[0]?.t ?? null;
+  async reapCycles(olderThan: Date, now: Date): Promise<number> {
+    const r = await this.db.query<{ id: number }>(
+      `UPDATE cycles SET outcome = 'failed', finished_at = $2, error = 'reaped: still running past the cycle deadline (its process died or stalled)'
+        WHERE outcome = 'running' AND started_at < $1 RETURNING id`,
+      [olderThan, now],
+    );
+    return r.rows.length;
   }
 
-  async upsertCases(cases: readonly IncomingCase[], cfg: PolicyConfig, now: Date): Promise<{ inserted: number; resolved: number }> {
-    if (cases.length === 0) return { inserted: 0, resolved: 0 };
-    const rows = cases.map((c) => ({
-      id: c.id, product: c.product, severity: c.severity, customer: c.customer, created_at: c.createdAt.toISOString(),
-      sla_deadline: slaDeadline(c.createdAt, c.severity, cfg).toISOString(), weight: cfg.severities[c.severity].weight,
+  async getCursor(): Promise<QueueCursor | null> {
+    const r = await this.db.query<{ mode: 'incremental' | 'full'; since: Date | null; page_token: string | null; sweep_started_at: Date | null; next_since: Date | null; last_full_sweep_at: Date | null }>(
+      `SELECT mode, since, page_token, sweep_started_at, next_since, last_full_sweep_at FROM queue_cursor WHERE id = 1`,
+    );
+    const c = r.rows[0];
+    const d = (x: Date | null) => (x === null ? null : new Date(x));
+    return c ? { mode: c.mode, since: d(c.since), pageToken: c.page_token, sweepStartedAt: d(c.sweep_started_at), nextSince: d(c.next_since), lastFullSweepAt: d(c.last_full_sweep_at) } : null;
+  }
+
+  async saveCursor(c: QueueCursor, now: Date): Promise<void> {
+    await this.db.query(
+      `INSERT INTO queue_cursor (id, mode, since, page_token, sweep_started_at, next_since, last_full_sweep_at, updated_at)
+       VALUES (1, $1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, since = excluded.since, page_token = excluded.page_token,
+         sweep_started_at = excluded.sweep_started_at, next_since = excluded.next_since, last_full_sweep_at = excluded.last_full_sweep_at,
+         updated_at = excluded.updated_at`,
+      [c.mode, c.since, c.pageToken, c.sweepStartedAt, c.nextSince, c.lastFullSweepAt, now],
+    );
+  }
+
+  async upsertCases(cases: readonly IncomingCase[], cfg: PolicyConfig, now: Date): Promise<UpsertResult> {
+    const out: UpsertResult = { inserted: 0, resolved: 0, reopened: 0, updated: 0 };
+    if (cases.length === 0) return out;
+    const rows = cases.map((c, ord) => ({
+      ord, id: c.id, product: c.product, severity: c.severity, customer: c.customer, created_at: c.createdAt.toISOString(),
+      sla_deadline: (c.slaDeadline ?? slaDeadline(c.createdAt, c.severity, cfg)).toISOString(), weight: cfg.severities[c.severity].weight,
       status: c.resolved ? 'resolved' : 'unassigned',
     }));
-    // DISTINCT ON: a queue page that repeats a case must not make ON CONFLICT touch one row twice.
-    const r = await this.db.query<{ inserted: boolean }>(
-      `INSERT INTO cases (id, product, severity, customer, created_at, sla_deadline, weight, status, first_seen_at, resolved_at)
-       SELECT DISTINCT ON (id) id, product, severity, customer, created_at, sla_deadline, weight, status, $2,
-              CASE WHEN status = 'resolved' THEN $2::timestamptz END
-         FROM jsonb_to_recordset($1::jsonb) AS x(id text, product text, severity text, customer text, created_at timestamptz,
-              sla_deadline timestamptz, weight float8, status text)
-        ORDER BY id, (status = 'resolved') DESC
-       ON CONFLICT (id) DO UPDATE SET status = 'resolved', resolved_at = $2
-        WHERE excluded.status = 'resolved' AND cases.status <> 'resolved'
-       RETURNING (xmax = 0) AS inserted`,
+    // DISTINCT ON: a page that repeats a case must not make ON CONFLICT touch one row twice; its last record wins.
+    // A later record updates what the queue owns (product, severity, SLA deadline, weight); status: resolved always
+    // wins (frees capacity: load counts only 'assigned' rows, and the plan's updates are guarded by status), a
+    // non-resolved record of a resolved case reopens it (waiting again, next round), otherwise the tool's status stays.
+    // ON CONFLICT DO UPDATE locks the row and acts on its latest committed version, so a concurrent plan either
+    // commits first (then this resolves its assignment) or finds the case resolved and skips it.
+    const r = await this.db.query<{ inserted: boolean; status: string; old_status: string | null; changed: boolean }>(
+      `WITH x AS (
+         SELECT DISTINCT ON (id) * FROM jsonb_to_recordset($1::jsonb) AS x(ord int, id text, product text, severity text, customer text,
+                created_at timestamptz, sla_deadline timestamptz, weight float8, status text)
+          ORDER BY id, ord DESC),
+       old AS (SELECT c.id, c.status, c.product, c.severity, c.sla_deadline FROM cases c JOIN x USING (id)),
+       up AS (
+         INSERT INTO cases AS c (id, product, severity, customer, created_at, sla_deadline, weight, status, first_seen_at, last_seen_at, resolved_at, updated_at)
+         SELECT id, product, severity, customer, created_at, sla_deadline, weight, status, $2, $2, CASE WHEN status = 'resolved' THEN $2::timestamptz END, $2
+           FROM x
+         ON CONFLICT (id) DO UPDATE SET
+           product = excluded.product, severity = excluded.severity, customer = excluded.customer,
+           sla_deadline = excluded.sla_deadline, weight = excluded.weight, last_seen_at = $2, updated_at = $2,
+           status = CASE WHEN excluded.status = 'resolved' THEN 'resolved' WHEN c.status = 'resolved' THEN 'unassigned' ELSE c.status END,
+           resolved_at = CASE WHEN excluded.status = 'resolved' THEN coalesce(c.resolved_at, $2) END,
+           close_reason = CASE WHEN excluded.status = 'resolved' THEN coalesce(c.close_reason, 'resolved by the queue') END,
+           round = CASE WHEN excluded.status <> 'resolved' AND c.status = 'resolved' THEN c.round + 1 ELSE c.round END,
+           engineer_id = CASE WHEN excluded.status <> 'resolved' AND c.status = 'resolved' THEN NULL ELSE c.engineer_id END,
+           assigned_at = CASE WHEN excluded.status <> 'resolved' AND c.status = 'resolved' THEN NULL ELSE c.assigned_at END,
+           ladder_step = CASE WHEN excluded.status <> 'resolved' AND c.status = 'resolved' THEN NULL ELSE c.ladder_step END,
+           last_outcome = CASE WHEN excluded.status <> 'resolved' AND c.status = 'resolved' THEN NULL ELSE c.last_outcome END,
+           last_ladder_step = CASE WHEN excluded.status <> 'resolved' AND c.status = 'resolved' THEN NULL ELSE c.last_ladder_step END
+         RETURNING c.id, c.status, (xmax = 0) AS inserted, c.product, c.severity, c.sla_deadline)
+       SELECT up.inserted, up.status, old.status AS old_status,
+              (old.product, old.severity, old.sla_deadline) IS DISTINCT FROM (up.product, up.severity, up.sla_deadline) AS changed
+         FROM up LEFT JOIN old USING (id)`,
       [JSON.stringify(rows), now],
     );
-    const inserted = r.rows.filter((x) => x.inserted).length;
-    return { inserted, resolved: r.rows.length - inserted };
+    for (const x of r.rows) {
+      if (x.inserted) out.inserted++;
+      else if (x.status === 'resolved' && x.old_status !== 'resolved') out.resolved++;
+      else if (x.old_status === 'resolved' && x.status !== 'resolved') out.reopened++;
+      else if (x.changed) out.updated++;
+    }
+    return out;
+  }
+
+  async openCasesNotSeenSince(t: Date, limit: number): Promise<string[]> {
+    const r = await this.db.query<{ id: string }>(
+      `SELECT id FROM cases WHERE status <> 'resolved' AND coalesce(last_seen_at, first_seen_at) < $1 ORDER BY id LIMIT $2`,
+      [t, limit],
+    );
+    return r.rows.map((x) => x.id);
+  }
+
+  async closeCases(ids: readonly string[], reason: string, now: Date): Promise<number> {
+    if (ids.length === 0) return 0;
+    const r = await this.db.query<{ id: string }>(
+      `UPDATE cases SET status = 'resolved', resolved_at = $2, close_reason = $3, updated_at = $2
+        WHERE id = ANY($1::text[]) AND status <> 'resolved' RETURNING id`,
+      [ids, now, reason.slice(0, 300)],
+    );
+    return r.rows.length;
+  }
+
+  /**
+   * Retention: deletes resolved cases (with their assignments and decisions) resolved before `cutoff`, and cycles
+   * and rejected records older than it, in chunks (short transactions). The decision log's trigger allows these
+   * deletes only inside this purge (it declares the cutoff) and only for entries older than the cutoff.
+   */
+  async purgeExpired(cutoff: Date, chunk = 5000): Promise<{ cases: number; decisions: number; cycles: number }> {
+    const total = { cases: 0, decisions: 0, cycles: 0 };
+    for (;;) {
+      const n = await this.db.tx(async (q) => {
+        await q.query(`SELECT set_config('case_assigner.retention_cutoff', $1, true)`, [cutoff.toISOString()]);
+        const ids = (await q.query<{ id: string }>(`SELECT id FROM cases WHERE status = 'resolved' AND resolved_at < $1 ORDER BY resolved_at LIMIT $2 FOR UPDATE SKIP LOCKED`, [cutoff, chunk])).rows.map((x) => x.id);
+        if (ids.length === 0) return 0;
+        const d = await q.query(`DELETE FROM decisions WHERE case_id = ANY($1::text[]) AND at < $2 RETURNING 1`, [ids, cutoff]);
+        await q.query(`DELETE FROM assignments WHERE case_id = ANY($1::text[])`, [ids]);
+        // A case with a decision newer than the cutoff (should not happen for a case resolved before it) is kept.
+        const c = await q.query(`DELETE FROM cases c WHERE id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = c.id) RETURNING 1`, [ids]);
+        total.decisions += d.rows.length;
+        total.cases += c.rows.length;
+        return ids.length;
+      });
+      if (n < chunk) break;
+    }
+    for (;;) {
+      const n = await this.db.tx(async (q) => {
+        const ids = (await q.query<{ id: number }>(`SELECT id FROM cycles WHERE started_at < $1 AND outcome <> 'running' ORDER BY started_at LIMIT $2`, [cutoff, chunk])).rows.map((x) => x.id);
+        if (ids.length === 0) return 0;
+        await q.query(`DELETE FROM rejected_records WHERE cycle_id = ANY($1::int[])`, [ids]);
+        await q.query(`DELETE FROM cycles WHERE id = ANY($1::int[])`, [ids]);
+        total.cycles += ids.length;
+        return ids.length;
+      });
+      if (n < chunk) break;
+    }
+    await this.db.query(`DELETE FROM rejected_records WHERE at < $1`, [cutoff]);
+    return total;
   }
 
   async recordRejects(cycleId: number, rejects: readonly Rejected[]): Promise<void> {
@@ -105,29 +214,37 @@ export class SqlStore implements Store {
         state.set(r.id, { load: Number(r.load), open: Number(r.open), rotation: r.rotation });
         rotationBase = Math.max(rotationBase, r.rotation);
       }
-      const plan = planCycle({ cases, engineers, state, rotationBase }, policy, cfg, now);
-      if (plan.assignments.length > 0) {
-        const rows = plan.assignments.map((a) => ({ ...a, key: idempotencyKey(a.caseId, now), policy_version: plan.decisions[0]?.policyVersion ?? cfg.version }));
-        const versions = new Map(plan.decisions.map((d) => [d.caseId, d.policyVersion]));
+      const planned = planCycle({ cases, engineers, state, rotationBase }, policy, cfg, now);
+      let plan = planned;
+      if (planned.assignments.length > 0) {
+        const rows = planned.assignments.map((a) => ({ ...a, key: idempotencyKey(a.caseId, now), policy_version: planned.decisions[0]?.policyVersion ?? cfg.version }));
+        const versions = new Map(planned.decisions.map((d) => [d.caseId, d.policyVersion]));
         for (const r of rows) r.policy_version = versions.get(r.caseId) ?? r.policy_version;
-        await q.query(
-          `INSERT INTO assignments (case_id, engineer_id, product, assigned_at, ladder_step, policy_version, idempotency_key, next_post_at)
-           SELECT "caseId", "engineerId", product, $2, "ladderStep", policy_version, key, $2
-             FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, "engineerId" text, product text, "ladderStep" int, policy_version text, key text)`,
+        // Status-guarded: a case the queue resolved (or another writer changed) since the snapshot is skipped, and only
+        // cases actually moved to 'assigned' get an assignment row (the outbox) and a logged assignment decision.
+        const applied = await q.query<{ case_id: string }>(
+          `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, "engineerId" text, product text, "ladderStep" int, policy_version text, key text)),
+           upd AS (
+             UPDATE cases c SET status = 'assigned', engineer_id = x."engineerId", assigned_at = $2, ladder_step = x."ladderStep",
+                    last_outcome = 'assigned', last_ladder_step = x."ladderStep"
+               FROM x WHERE c.id = x."caseId" AND c.status IN ('unassigned', 'flagged')
+             RETURNING c.id, c.round, c.product)
+           INSERT INTO assignments (case_id, round, engineer_id, product, assigned_at, ladder_step, policy_version, idempotency_key, next_post_at)
+           SELECT x."caseId", upd.round, x."engineerId", upd.product, $2, x."ladderStep", x.policy_version, x.key, $2
+             FROM x JOIN upd ON upd.id = x."caseId"
+           RETURNING case_id`,
           [JSON.stringify(rows), now],
         );
-        await q.query(
-          `UPDATE cases c SET status = 'assigned', engineer_id = x."engineerId", assigned_at = $2, ladder_step = x."ladderStep",
-                  last_outcome = 'assigned', last_ladder_step = x."ladderStep"
-             FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, "engineerId" text, "ladderStep" int)
-            WHERE c.id = x."caseId"`,
-          [JSON.stringify(rows), now],
-        );
+        if (applied.rows.length < rows.length) {
+          const ok = new Set(applied.rows.map((x) => x.case_id));
+          plan = { ...planned, assignments: planned.assignments.filter((a) => ok.has(a.caseId)), decisions: planned.decisions.filter((d) => d.outcome !== 'assigned' || ok.has(d.caseId)) };
+        }
+        const done = rows.filter((r) => plan.assignments.some((a) => a.caseId === r.caseId));
         await q.query(
           `UPDATE engineers e SET rotation = x.rotation, last_assigned_at = $2
              FROM (SELECT "engineerId", max(rotation) AS rotation FROM jsonb_to_recordset($1::jsonb) AS y("engineerId" text, rotation int) GROUP BY 1) x
             WHERE e.id = x."engineerId"`,
-          [JSON.stringify(rows), now],
+          [JSON.stringify(done), now],
         );
       }
       if (plan.statusChanges.length > 0) {
@@ -151,53 +268,87 @@ export class SqlStore implements Store {
     });
   }
 
-  async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date, batch = 200): Promise<{ posted: number; failed: number }> {
+  async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date, policy: Partial<OutboxPolicy> = {}): Promise<DrainResult> {
+    const p = { ...DEFAULT_OUTBOX, ...policy };
+    const random = p.random ?? Math.random;
     let posted = 0;
-    let failedCount = 0;
-    let stop = false;
+    let failed = 0;
+    let deadLettered = 0;
+    let consecutive = 0;
     for (;;) {
-      const n = await this.db.tx(async (q) => {
-        const items = (
-          await q.query<{ id: number; case_id: string; engineer_id: string; email: string; assigned_at: Date; ladder_step: number; policy_version: string; idempotency_key: string; post_attempts: number }>(
-            `SELECT a.id, a.case_id, a.engineer_id, e.email, a.assigned_at, a.ladder_step, a.policy_version, a.idempotency_key, a.post_attempts
-               FROM assignments a JOIN engineers e ON e.id = a.engineer_id
-              WHERE a.posted_at IS NULL AND a.next_post_at <= $1
-              ORDER BY a.id LIMIT $2
-                FOR UPDATE OF a SKIP LOCKED`,
-            [now, batch],
-          )
-        ).rows;
-        const ok: number[] = [];
-        const failed: { id: number; error: string }[] = [];
-        for (const it of items) {
-          // The API is evidently down: stop here (rows stay unclaimed) rather than hold the batch for N timeouts.
-          if (failed.length >= MAX_CONSECUTIVE_FAILURES && ok.length === 0) {
-            stop = true;
-            break;
-          }
-          const res = await post({
-            assignmentId: it.id, caseId: it.case_id, engineerId: it.engineer_id, engineerEmail: it.email, assignedAt: new Date(it.assigned_at),
+      if (p.deadline !== undefined && Date.now() >= p.deadline) return { posted, failed, deadLettered, stopped: false };
+      // Claim (lease) a few due items in one short statement; no transaction stays open while posting, so a crash
+      // repeats at most the post in flight (its row is still unposted), and a stalled worker's lease expires.
+      const items = (
+        await this.db.query<{ id: number; case_id: string; engineer_id: string; email: string | null; assigned_at: Date; ladder_step: number; policy_version: string; idempotency_key: string; post_attempts: number }>(
+          `UPDATE assignments a SET claimed_until = $3
+             FROM (SELECT id FROM assignments
+                    WHERE posted_at IS NULL AND dead_at IS NULL AND next_post_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
+                    ORDER BY next_post_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) s
+            WHERE a.id = s.id
+          RETURNING a.id, a.case_id, a.engineer_id, (SELECT e.email FROM engineers e WHERE e.id = a.engineer_id) AS email,
+                    a.assigned_at, a.ladder_step, a.policy_version, a.idempotency_key, a.post_attempts`,
+          [now, p.batch, new Date(now.getTime() + p.leaseSeconds * 1000)],
+        )
+      ).rows.sort((x, y) => x.id - y.id);
+      if (items.length === 0) return { posted, failed, deadLettered, stopped: false };
+      for (let i = 0; i < items.length; i++) {
+        const it = items[i];
+        // The API is evidently down: give the rest of the lease back rather than wait N timeouts.
+        if ((consecutive >= p.maxConsecutiveFailures && posted === 0) || (p.deadline !== undefined && Date.now() >= p.deadline)) {
+          await this.db.query(`UPDATE assignments SET claimed_until = NULL WHERE id = ANY($1::int[]) AND posted_at IS NULL`, [items.slice(i).map((x) => x.id)]);
+          return { posted, failed, deadLettered, stopped: consecutive >= p.maxConsecutiveFailures };
+        }
+        let res: PostResult;
+        try {
+          res = await post({
+            assignmentId: it.id, caseId: it.case_id, engineerId: it.engineer_id, engineerEmail: it.email ?? '', assignedAt: new Date(it.assigned_at),
             ladderStep: it.ladder_step, policyVersion: it.policy_version, idempotencyKey: it.idempotency_key, attempts: it.post_attempts,
           });
-          if (res.ok) ok.push(it.id);
-          else failed.push({ id: it.id, error: res.error.slice(0, 500) });
+        } catch (err) {
+          res = { ok: false, error: (err as Error).message };
         }
-        if (ok.length > 0) {
-          await q.query(`UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL WHERE id = ANY($1::int[])`, [ok, now]);
-        }
-        if (failed.length > 0) {
-          // Retried by the next cycle, not again in this one (next_post_at just after this cycle's `now`).
-          await q.query(
-            `UPDATE assignments a SET post_attempts = post_attempts + 1, last_post_error = x.error, next_post_at = $2
-               FROM jsonb_to_recordset($1::jsonb) AS x(id int, error text) WHERE a.id = x.id`,
-            [JSON.stringify(failed), new Date(now.getTime() + 1)],
+        if (res.ok) {
+          consecutive = 0;
+          posted++;
+          await this.db.query(
+            `UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL, claimed_until = NULL WHERE id = $1 AND posted_at IS NULL`,
+            [it.id, now],
           );
+          continue;
         }
-        posted += ok.length;
-        failedCount += failed.length;
-        return items.length;
-      });
-      if (n < batch || stop) return { posted, failed: failedCount };
+        consecutive++;
+        const attempts = it.post_attempts + 1;
+        const dead = res.permanent === true || attempts >= p.maxAttempts;
+        const body = res.body === undefined ? null : res.body.slice(0, MAX_BODY_CHARS);
+        if (dead) deadLettered++;
+        else failed++;
+        await this.db.query(
+          `UPDATE assignments SET post_attempts = post_attempts + 1, last_post_error = $2, last_post_status = $3, last_post_body = $4,
+                  claimed_until = NULL, dead_at = $5, next_post_at = $6
+            WHERE id = $1 AND posted_at IS NULL`,
+          [it.id, res.error.slice(0, 500), res.status ?? null, body, dead ? now : null, new Date(now.getTime() + backoffMs(attempts, p, random))],
+        );
+      }
     }
+  }
+
+  /** Dead-lettered and pending outbox items (for /stats). */
+  static async outboxCounts(db: Db): Promise<{ pending: number; deadLettered: number }> {
+    const r = await db.query<{ pending: number; dead: number }>(
+      `SELECT (SELECT count(*)::int FROM assignments WHERE posted_at IS NULL AND dead_at IS NULL) AS pending,
+              (SELECT count(*)::int FROM assignments WHERE dead_at IS NOT NULL AND posted_at IS NULL) AS dead`,
+    );
+    return { pending: r.rows[0].pending, deadLettered: r.rows[0].dead };
+  }
+
+  /** Puts dead-lettered items back in the outbox (after the cause was fixed); returns how many. */
+  async redriveDeadLetters(now: Date, ids?: readonly number[]): Promise<number> {
+    const r = await this.db.query(
+      `UPDATE assignments SET dead_at = NULL, post_attempts = 0, next_post_at = $1, claimed_until = NULL
+        WHERE dead_at IS NOT NULL AND posted_at IS NULL AND ($2::int[] IS NULL OR id = ANY($2::int[])) RETURNING 1`,
+      [now, ids ?? null],
+    );
+    return r.rows.length;
   }
 }
