@@ -49,12 +49,42 @@ export function parseEnvironment(input: unknown, expectedName?: string): { confi
   return { config: parsed.data, problems };
 }
 
-function readYaml(file: string): { data?: unknown; problems: ConfigProblem[] } {
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    return { problems: doc.errors.map((e) => ({ severity: 'error' as const, path: '', message: `YAML syntax: ${e.message}` })) };
+/** Largest environment file read (the shipped ones are ~5 KB): bigger input is refused before parsing. */
+export const MAX_ENVIRONMENT_FILE_BYTES = 256 * 1024;
+/** Alias expansions allowed while building the document (a "billion laughs" file needs thousands). */
+export const MAX_YAML_ALIASES = 100;
+
+/**
+ * Reads one environment file into plain data, or returns exactly one problem per failure: unreadable, too large,
+ * YAML syntax (line and column, no source excerpt: the excerpt could hold a secret), alias bomb. Never throws.
+ */
+export function readYaml(file: string): { data?: unknown; problems: ConfigProblem[] } {
+  const fail = (message: string, allowed?: string) => ({ problems: [{ severity: 'error' as const, path: '', message, ...(allowed ? { allowed } : {}) }] });
+  let text: string;
+  try {
+    const size = fs.statSync(file).size;
+    if (size > MAX_ENVIRONMENT_FILE_BYTES) return fail(`the file is ${size} bytes, larger than the ${MAX_ENVIRONMENT_FILE_BYTES} bytes an environment file may have`, `at most ${MAX_ENVIRONMENT_FILE_BYTES} bytes`);
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    return fail(`cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'read error'})`);
   }
-  return { data: doc.toJS(), problems: [] };
+  try {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true });
+    if (doc.errors.length > 0) {
+      const e = doc.errors[0]!;
+      const offset = e.pos?.[0];
+      const before = offset === undefined ? undefined : text.slice(0, offset).split('\n');
+      const where = before ? ` at line ${before.length}, column ${before[before.length - 1]!.length + 1}` : '';
+      const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more)` : '';
+      return fail(`YAML syntax error${where}: ${e.message.split('\n')[0]}${more}`);
+    }
+    return { data: doc.toJS({ maxAliasCount: MAX_YAML_ALIASES }), problems: [] };
+  } catch (error) {
+    // yaml throws ReferenceError "Excessive alias count..." for alias bombs; anything else is reported the same way.
+    const message = error instanceof Error ? error.message.split('\n')[0] : 'unknown error';
+    if (/alias/i.test(message)) return fail(`YAML aliases expand too much (more than ${MAX_YAML_ALIASES} alias expansions): refusing a resource-exhaustion document`, `at most ${MAX_YAML_ALIASES} alias expansions; write the values out`);
+    return fail(`YAML could not be read: ${message}`);
+  }
 }
 
 /** Lists the environment names that have a file in `dir`. */

@@ -61,6 +61,7 @@ export const onPremisesSchema = z.strictObject({
   dnsDomains: z.array(dnsName).default([]),
   bgp: z
     .strictObject({
+      /** 1-4294967295 (32-bit ASNs); reserved values (0 here, 4294967295 and the Azure/IANA lists) are refused in config/validate/vpn.ts. */
       asn: z.number().int().min(1).max(4294967295),
       /** BGP peer address of the on-premises device (an APIPA address 169.254.21.0-169.254.22.255, or a private IP). */
       peerAddress: ipv4,
@@ -83,10 +84,13 @@ export const ipsecPolicySchema = z.strictObject({
   ipsecEncryption: z.enum(IPSEC_ENCRYPTION),
   ipsecIntegrity: z.enum(IPSEC_INTEGRITY),
   pfsGroup: z.enum(PFS_GROUPS),
-  /** Quick-mode SA lifetime in seconds (>= 300; Azure's default 27000). */
-  saLifetimeSeconds: z.number().int().min(300).default(27000),
-  /** Quick-mode SA lifetime in kilobytes (>= 1024; Azure's default 102400000). */
-  saDataSizeKilobytes: z.number().int().min(1024).default(102400000),
+  /**
+   * Quick-mode SA lifetime in seconds: 300-172799 (Azure's default 27000; the upper bound is the one azurerm applies
+   * to the same IPsec policy on VPN sites and server configurations, `validation.IntBetween(300, 172799)`).
+   */
+  saLifetimeSeconds: z.number().int().min(300).max(172799).default(27000),
+  /** Quick-mode SA lifetime in kilobytes: 1024-2147483647 (an Int32 in the API; Azure's default 102400000). */
+  saDataSizeKilobytes: z.number().int().min(1024).max(2147483647).default(102400000),
 });
 
 export const vpnSchema = z.strictObject({
@@ -105,8 +109,11 @@ export const vpnSchema = z.strictObject({
   /** BGP on the Azure side; requires `onPremises.bgp`. */
   bgp: z
     .strictObject({
-      /** Azure's ASN (default 65515, Azure's own). */
-      asn: z.number().int().default(65515),
+      /**
+       * Azure's ASN (default 65515, Azure's own). VPN gateways take 16- and 32-bit ASNs (VPN Gateway FAQ, "BGP and
+       * routing"): 1-4294967295 here, the reserved values (4294967295 among them) refused by config/validate/vpn.ts.
+       */
+      asn: z.number().int().min(1).max(4294967295).default(65515),
       /** APIPA addresses Azure uses towards the device, one per gateway instance (169.254.21.0-169.254.22.255). */
       apipaAddresses: z.array(ipv4).default([]),
     })

@@ -1,5 +1,5 @@
 import { Cidr, cidrContains, cidrsOverlap, parseCidr } from '../ipv4';
-import { ConfigProblem, problem, warning } from '../problems';
+import { ConfigProblem, problem } from '../problems';
 import type { EnvironmentConfig } from '../schema';
 
 interface Block {
@@ -77,15 +77,19 @@ export function validateAddressPlan(config: EnvironmentConfig): ConfigProblem[] 
   return problems;
 }
 
-/** GatewaySubnet: Azure's minimum is /29; /27 or larger is recommended (room for active-active and future SKUs). */
+/**
+ * GatewaySubnet: /27 or larger. Microsoft's gateway settings page ("Gateway subnet",
+ * https://learn.microsoft.com/azure/vpn-gateway/vpn-gateway-about-vpn-gateway-settings#gwsub) requires /27 or larger
+ * for every gateway SKU except Basic, and this stack allows only the VpnGw*AZ SKUs (config/schema/network.ts): a /28
+ * is refused by Azure, not merely discouraged. Resizing later means deleting the gateway.
+ */
+export const GATEWAY_SUBNET_MAX_PREFIX = 27;
+
 export function validateGatewaySubnet(config: EnvironmentConfig): ConfigProblem[] {
   const path = 'network.hub.subnets.GatewaySubnet';
   const cidr = parseCidr(config.network.hub.subnets.GatewaySubnet);
-  if (cidr.prefixLength > 29) {
-    return [problem(path, `GatewaySubnet ${cidr.text} is smaller than Azure's minimum /29`, { value: cidr.text, allowed: '/27 or larger (/29 is the absolute minimum)' })];
-  }
-  if (cidr.prefixLength > 27) {
-    return [warning(path, `GatewaySubnet ${cidr.text} is smaller than the recommended /27; resizing it later means deleting the gateway`, { value: cidr.text, allowed: '/27 or larger' })];
+  if (cidr.prefixLength > GATEWAY_SUBNET_MAX_PREFIX) {
+    return [problem(path, `GatewaySubnet ${cidr.text} is smaller than /${GATEWAY_SUBNET_MAX_PREFIX}, the minimum Azure requires for the ${config.vpn.sku} gateway (every SKU but Basic)`, { value: cidr.text, allowed: `/${GATEWAY_SUBNET_MAX_PREFIX} or larger (a smaller prefix length), e.g. /27 or /26` })];
   }
   return [];
 }

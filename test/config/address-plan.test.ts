@@ -50,10 +50,11 @@ describe('address plan validation', () => {
     expect(errorsAt(problems, 'network.spokes.cluster.subnets.tiny')[0].message).toMatch(/smallest subnet is \/29/);
   });
 
-  test('GatewaySubnet: error below /29, warning at /28, fine at /27', () => {
+  test('GatewaySubnet: an error below /27 (Microsoft requires /27+ for every SKU but Basic), fine at /27', () => {
     const at = (prefix: string) => problemsAfter((env) => (env.network.hub.subnets.GatewaySubnet = prefix)).filter((p) => p.path === 'network.hub.subnets.GatewaySubnet');
     expect(at('10.10.0.0/30').map((p) => p.severity)).toContain('error');
-    expect(at('10.10.0.0/28')).toEqual([expect.objectContaining({ severity: 'warning', allowed: '/27 or larger' })]);
+    expect(at('10.10.0.0/28')).toEqual([expect.objectContaining({ severity: 'error', allowed: expect.stringMatching(/^\/27 or larger/) })]);
+    expect(at('10.10.0.0/29')).toEqual([expect.objectContaining({ severity: 'error' })]);
     expect(at('10.10.0.0/27')).toEqual([]);
   });
 
