@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { LoadedEnvironment } from '../config';
 import { bindForwarders, forwardersMarkdown, windowsDnsPowerShell } from './forwarders';
 import { firewallMarkdown, hostsFallback, runbook } from './documents';
+import { nftablesRuleset, swanctlConf } from './device';
 import { HandoffRecordSource } from './extensions';
 import { handoffModel, HandoffModel } from './model';
 
@@ -17,6 +18,10 @@ export const HANDOFF_FILES = {
   hosts: 'hosts-fallback.txt',
   firewall: 'firewall-rules.md',
   runbook: 'post-cutover-runbook.md',
+  /** strongSwan configuration of the on-premises VPN device (PSK included from a separate file). */
+  swanctl: 'swanctl.conf',
+  /** firewall-rules.md as an nftables ruleset. */
+  nftables: 'firewall.nft',
   /** Machine-readable: everything above plus the plan (for the policy pack and other tooling). */
   json: 'dns-plan.json',
 } as const;
@@ -29,6 +34,8 @@ export function renderHandoff(model: HandoffModel): Record<keyof typeof HANDOFF_
     hosts: hostsFallback(model),
     firewall: firewallMarkdown(model),
     runbook: runbook(model),
+    swanctl: swanctlConf(model),
+    nftables: nftablesRuleset(model),
     json: JSON.stringify(model, null, 2) + '\n',
   };
 }

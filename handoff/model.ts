@@ -2,6 +2,7 @@ import type { EnvironmentConfig } from '../config';
 import { dnsPlan, DnsPlan } from '../config/dns-plan';
 import { forwarderZones } from '../config/private-link';
 import { FirewallRulePlan, nsgAllows, NsgAllowPlan, onPremisesFirewallRules } from '../config/traffic-plan';
+import { vpnHandoff, VpnHandoff } from './device';
 import { extraRecords, HandoffRecord, HandoffRecordSource } from './extensions';
 
 /** One conditional forwarder the on-premises DNS servers need. */
@@ -41,6 +42,8 @@ export interface HandoffModel {
   readonly firewall: ReadonlyArray<FirewallRulePlan>;
   readonly nsgAllows: ReadonlyArray<NsgAllowPlan>;
   readonly extraRecords: ReadonlyArray<HandoffRecord>;
+  /** The VPN device's side of the tunnel (swanctl.conf). */
+  readonly vpn: VpnHandoff;
 }
 
 const SERVICE_PORTS: Record<string, number[]> = { keyVault: [443], cacheStorage: [443], siteRecovery: [443], backup: [443], postgres: [5432], registry: [443] };
@@ -65,5 +68,5 @@ export function handoffModel(config: EnvironmentConfig, sources: ReadonlyArray<H
     ),
     ...extras.map((r) => ({ fqdn: r.fqdn, ip: r.ip, ports: [443], purpose: r.purpose, note: r.ip ? undefined : `the address published for ${r.purpose}` })),
   ];
-  return { environment: config.name, location: config.location, plan, forwarders, names, firewall: onPremisesFirewallRules(config), nsgAllows: nsgAllows(config), extraRecords: extras };
+  return { environment: config.name, location: config.location, plan, forwarders, names, firewall: onPremisesFirewallRules(config), nsgAllows: nsgAllows(config), extraRecords: extras, vpn: vpnHandoff(config) };
 }
