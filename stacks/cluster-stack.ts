@@ -197,9 +197,9 @@ export class ClusterStack extends EnvironmentStack {
     };
     // A cross-stack reference inside a function call is not turned into remote state by cdktf: go through a local.
     const keyVaultUri = new TerraformLocal(this, 'key_vault_uri', props.keyVault.vaultUri).asString;
-    const customData = (nodeName: string, role: NodeRole, identityClientId: string): string => {
+    const customData = (nodeName: string, role: NodeRole, identityClientId: string, joinAfter?: string): string => {
       const doc = renderCloudInit(
-        { cluster: settings, node: { role, nodeName }, keyVaultUri, identityClientId, secretNames: SECRET_NAMES, pki, bootstrapTokenRotation: c.bootstrapToken.rotation, etcdDiskLun: ETCD_DISK_LUN, apiWaitMinutes: c.readinessTimeoutMinutes },
+        { cluster: settings, node: { role, nodeName }, keyVaultUri, identityClientId, secretNames: SECRET_NAMES, pki, bootstrapTokenRotation: c.bootstrapToken.rotation, etcdDiskLun: ETCD_DISK_LUN, apiWaitMinutes: c.readinessTimeoutMinutes, ...(joinAfter ? { joinAfter } : {}) },
         terraformBase64,
       );
       assertTerraformSafe(doc, `cloud-init of ${nodeName}`);
@@ -223,14 +223,21 @@ export class ClusterStack extends EnvironmentStack {
     this.controlPlanes = new ClusterNodePool(this, 'control-plane', {
       ...common,
       role: 'control-plane',
-      nodes: cpNames.map((name, i) => ({ name, zone: zoneOf(c.controlPlane.zones, i), customData: customData(name, i === 0 ? 'init' : 'control-plane', controlPlaneIdentity.clientId), ensureToken: i === 0 })),
+      nodes: cpNames.map((name, i) => ({
+        name,
+        zone: zoneOf(c.controlPlane.zones, i),
+        customData: customData(name, i === 0 ? 'init' : 'control-plane', controlPlaneIdentity.clientId, i === 0 ? undefined : cpNames[i - 1]),
+        ensureToken: i === 0,
+        onNodeActivity: i === 0 ? 'kubeadm-init' : 'kubeadm-join-control-plane',
+      })),
       size: c.controlPlane.size,
       osDiskSizeGb: c.controlPlane.osDiskSizeGb,
       encryptionAtHost: c.controlPlane.encryptionAtHost,
       etcdDiskSizeGb: c.controlPlane.etcdDiskSizeGb,
       identityIds: [controlPlaneIdentity.id, ...cloud],
       backendPoolId: this.apiLoadBalancer.backendPool.id,
-      // Control planes join one at a time (etcd adds one member at a time); the first one initialises the cluster.
+      // Every VM is created at once and prepares in parallel; the joins are ordered on the nodes: control plane i joins
+      // once control plane i-1 is a healthy etcd member (etcd adds one member at a time). The first one initialises.
       serial: true,
       gateDependsOn: [secrets.secrets['bootstrap-token']],
       dependsOn: [...secrets.roleAssignments, ...Object.values(this.dns.records)],
@@ -239,14 +246,16 @@ export class ClusterStack extends EnvironmentStack {
     this.workers = new ClusterNodePool(this, 'workers', {
       ...common,
       role: 'worker',
-      nodes: wkNames.map((name, i) => ({ name, zone: zoneOf(c.workers.zones, i), customData: customData(name, 'worker', workerIdentity.clientId) })),
+      nodes: wkNames.map((name, i) => ({ name, zone: zoneOf(c.workers.zones, i), customData: customData(name, 'worker', workerIdentity.clientId), onNodeActivity: 'kubeadm-join-worker' })),
       size: c.workers.size,
       osDiskSizeGb: c.workers.osDiskSizeGb,
       encryptionAtHost: c.workers.encryptionAtHost,
       identityIds: [workerIdentity.id, ...cloud],
       backendPoolId: this.ingressLoadBalancer.backendPool.id,
-      // Workers boot once control plane 0 is up and its gate has registered the current token.
-      dependsOn: [...secrets.roleAssignments, ...Object.values(this.dns.records), this.controlPlanes.gates[0].extension],
+      // Workers boot with the control planes and prepare in parallel; on the node they join once the API server
+      // answers and accepts their bootstrap token (k8s-bootstrap.sh wait_for_api), not after a Terraform dependency.
+      waitsOnNodeFor: [this.controlPlanes.gates[0]],
+      dependsOn: [...secrets.roleAssignments, ...Object.values(this.dns.records)],
     });
 
     const clientConfig = new DataAzurermClientConfig(this, 'client-config', {});

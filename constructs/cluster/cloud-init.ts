@@ -37,8 +37,13 @@ export interface NodeCloudInitProps {
   readonly bootstrapTokenRotation: number;
   /** LUN of the etcd data disk (control planes). */
   readonly etcdDiskLun: number;
-  /** How long joining nodes wait for the API server before failing. */
+  /** How long joining nodes wait for the API server (and for the previous control plane) before failing. */
   readonly apiWaitMinutes: number;
+  /**
+   * Node name of the control plane this one joins after (etcd adds one member at a time): the bootstrap waits until
+   * that node is a labelled control plane with a healthy etcd member before `kubeadm join`. @default none
+   */
+  readonly joinAfter?: string;
 }
 
 /** Kernel modules for containerd's overlay snapshotter and bridged pod traffic through iptables. */
@@ -56,6 +61,9 @@ export const SYSCTLS: Record<string, string> = {
 /** The node's bootstrap parameters as KEY=value lines (no secrets: those stay in Key Vault). */
 export function renderNodeEnv(props: NodeCloudInitProps): string {
   const c = props.cluster;
+  if (props.joinAfter !== undefined && (props.node.role !== 'control-plane' || !/^[a-z0-9][a-z0-9-]{0,62}$/.test(props.joinAfter))) {
+    throw new Error(`joinAfter "${props.joinAfter}" for ${props.node.nodeName} (${props.node.role}); allowed: only on a joining control plane, the node name of the control plane before it`);
+  }
   const entries: Array<[string, string | number]> = [
     ['K8S_ROLE', props.node.role],
     ['K8S_NODE_NAME', props.node.nodeName],
@@ -64,6 +72,7 @@ export function renderNodeEnv(props: NodeCloudInitProps): string {
     ['K8S_API_HOST', c.apiHost],
     ['K8S_API_PORT', c.apiPort],
     ['K8S_API_WAIT_MINUTES', props.apiWaitMinutes],
+    ['K8S_JOIN_AFTER', props.joinAfter ?? ''],
     ['K8S_TOKEN_PLACEHOLDER', BOOTSTRAP_TOKEN_PLACEHOLDER],
     ['K8S_BOOTSTRAP_TOKEN_TTL', `${c.bootstrapTokenTtlHours}h`],
     ['K8S_BOOTSTRAP_TOKEN_ROTATION', props.bootstrapTokenRotation],

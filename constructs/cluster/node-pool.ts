@@ -24,6 +24,8 @@ export interface NodeSpec {
   readonly customData: string;
   /** Control plane 0's gate also registers the current bootstrap token. */
   readonly ensureToken?: boolean;
+  /** What the node's bootstrap does (`kubeadm-init`, `kubeadm-join-control-plane`, `kubeadm-join-worker`), for the time estimate. @default none */
+  readonly onNodeActivity?: string;
 }
 
 export interface ClusterNodePoolProps {
@@ -49,8 +51,15 @@ export interface ClusterNodePoolProps {
   readonly backendPoolId: string;
   readonly readinessTimeoutMinutes: number;
   readonly bootstrapTokenRotation: number;
-  /** Each node waits for the previous node's readiness gate (serial control-plane joins: etcd adds one member at a time). @default false */
+  /**
+   * Nodes join one after another (control planes: etcd adds one member at a time). The order is kept on the nodes
+   * (each bootstrap waits until the previous node is healthy, see k8s-bootstrap.sh and NodeCloudInitProps.joinAfter),
+   * not in Terraform: every VM is created at once and prepares in parallel. Here it only records the order for the
+   * time estimate. @default false
+   */
   readonly serial?: boolean;
+  /** Gates of other nodes every node of this pool waits for on the node (workers: control plane 0's API server), for the time estimate. @default [] */
+  readonly waitsOnNodeFor?: ReadonlyArray<ReadinessGate>;
   /**
    * Resources every readiness gate waits for. The bootstrap token secret belongs here for control plane 0: after a
    * rotation its gate must read the new token from Key Vault, not the previous version. @default []
@@ -97,7 +106,7 @@ export class ClusterNodePool extends Construct {
         ipConfigurationName: 'ipconfig',
         backendAddressPoolId: props.backendPoolId,
       });
-      const dependsOn = [...(props.dependsOn ?? []), ...(props.serial && previousGate ? [previousGate.extension] : [])];
+      const dependsOn = [...(props.dependsOn ?? [])];
       const vm = new LinuxVirtualMachine(this, `vm-${i}`, {
         name: spec.name,
         computerName: spec.name,
@@ -158,6 +167,9 @@ export class ClusterNodePool extends Construct {
         ensureToken: spec.ensureToken ?? false,
         rotation: props.bootstrapTokenRotation,
         dependsOn: gateDependsOn,
+        ...(spec.onNodeActivity
+          ? { onNode: { activity: spec.onNodeActivity, waitsFor: [...(props.waitsOnNodeFor ?? []), ...(props.serial && previousGate ? [previousGate] : [])] } }
+          : {}),
         tags: props.tags,
       });
       this.gates.push(gate);

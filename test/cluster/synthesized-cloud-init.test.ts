@@ -35,6 +35,10 @@ describe.each(['dev', 'prod'] as const)('synthesized custom_data (%s)', (env) =>
     const files = Object.fromEntries((parse(text).write_files as any[]).map((f) => [f.path, Buffer.from(f.content, 'base64').toString('utf8')]));
     expect(files['/etc/k8s-bootstrap/node.env']).toContain(`K8S_NODE_NAME=${name}\n`);
     expect(files['/etc/k8s-bootstrap/node.env']).toContain('KV_URI=https://kv-hyb-dev-x.vault.azure.net/\n');
+    // A joining control plane joins after the one before it (ordered on the nodes); init and workers after nobody.
+    const cp = /-cp-(\d+)$/.exec(name);
+    const joinAfter = cp && cp[1] !== '0' ? name.replace(/-cp-\d+$/, `-cp-${Number(cp[1]) - 1}`) : '';
+    expect(files['/etc/k8s-bootstrap/node.env']).toContain(`K8S_JOIN_AFTER=${joinAfter}\n`);
     expect(files['/etc/k8s-bootstrap/pki/ca.crt']).toBe(PEM);
     for (const script of ['/usr/local/sbin/k8s-bootstrap', '/usr/local/sbin/kv-secret']) {
       const r = spawnSync('shellcheck', ['--shell=bash', '-'], { input: files[script], encoding: 'utf8' });

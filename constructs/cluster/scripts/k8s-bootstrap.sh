@@ -1,7 +1,13 @@
 #!/usr/bin/env bash
 # k8s-bootstrap: turns this Ubuntu VM into a Kubernetes node, once, from cloud-init (runcmd).
 #
-#   kernel -> etcd disk (control planes) -> packages -> containerd -> secrets (Key Vault) -> kubeadm -> verify
+#   kernel -> etcd disk (control planes) -> packages -> containerd -> images (control planes) -> secrets (Key Vault)
+#   -> [joining nodes: wait for the API server to accept the bootstrap token; control planes also wait for the
+#      previous control plane to be a healthy etcd member] -> kubeadm -> verify
+#
+# Every VM is created at the same time and prepares in parallel; only the joins are ordered, here on the nodes:
+# etcd adds one member at a time, so control plane i joins after control plane i-1 (K8S_JOIN_AFTER). Each wait is
+# bounded (K8S_API_WAIT_MINUTES), logged every minute with its reason, and fails the bootstrap with that reason.
 #
 # Node-specific values come from /etc/k8s-bootstrap/node.env (written by cloud-init; no secrets in it). Success
 # writes the sentinel /var/lib/k8s-bootstrap/complete, which the readiness gate (a VM extension) waits for. Any
@@ -14,6 +20,7 @@ readonly ENV_FILE=${K8S_BOOTSTRAP_ENV_FILE:-/etc/k8s-bootstrap/node.env}
 readonly STATE_DIR=${K8S_BOOTSTRAP_STATE_DIR:-/var/lib/k8s-bootstrap}
 readonly LOG=${K8S_BOOTSTRAP_LOG:-/var/log/k8s-bootstrap.log}
 readonly RUN_DIR=${K8S_BOOTSTRAP_RUN_DIR:-/run/k8s-bootstrap}
+readonly POLL_SECONDS=${K8S_BOOTSTRAP_POLL_SECONDS:-5}
 readonly SENTINEL="$STATE_DIR/complete"
 readonly FAILED="$STATE_DIR/failed"
 
@@ -149,6 +156,13 @@ configure_containerd() {
   retry 12 5 test -S /run/containerd/containerd.sock || fail "containerd did not open its socket"
 }
 
+pull_images() {
+  step images
+  # Pulled now, while every node prepares in parallel, rather than inside kubeadm init/join, which on a joining
+  # control plane runs only after the previous member is healthy. Same default registry and versions as kubeadm init.
+  retry 5 20 kubeadm config images pull --kubernetes-version "v${K8S_VERSION}" --cri-socket unix:///var/run/containerd/containerd.sock
+}
+
 check_private_dns() {
   step private-dns
   local host ip=""
@@ -227,20 +241,91 @@ users:
 KUBECONFIG
 }
 
-wait_for_api() {
-  step wait-for-api
-  local url="https://${K8S_API_HOST}:${K8S_API_PORT}/readyz" attempt attempts=$((K8S_API_WAIT_MINUTES * 12))
+write_bootstrap_kubeconfig() {
+  # The discovery kubeconfig plus the bootstrap token: what this node may read before it joins (kubeadm grants the
+  # token's group get on nodes and on the kubeadm-config ConfigMap). Mode 0600 in the 0700 run directory; removed
+  # after the join.
+  (umask 077 && sed '/^users:$/,$d' "$RUN_DIR/discovery.conf" > "$RUN_DIR/bootstrap.conf" && cat >> "$RUN_DIR/bootstrap.conf" <<KUBECONFIG
+users:
+- name: discovery
+  user:
+    token: ${BOOTSTRAP_TOKEN}
+KUBECONFIG
+  )
+}
+
+bootstrap_kubectl() {
+  kubectl --kubeconfig "$RUN_DIR/bootstrap.conf" --request-timeout=5s "$@"
+}
+
+# api_state: nothing when the API server is ready and accepts this node's bootstrap token, otherwise why not.
+api_state() {
+  local url="https://${K8S_API_HOST}:${K8S_API_PORT}/readyz"
+  if ! curl -fsS --max-time 5 --cacert "$SEED_DIR/pki/ca.crt" "$url" >/dev/null 2>&1; then
+    echo "${url} is not ready (the name resolves to '$(getent ahostsv4 "$K8S_API_HOST" | awk 'NR == 1 { print $1 }' || true)'): control plane 0 is not ready yet"
+  elif ! bootstrap_kubectl -n kube-system get configmap kubeadm-config -o name >/dev/null 2>&1; then
+    echo "the API server does not accept this node's bootstrap token yet (kubeadm init still uploading its configuration, or a rotated token not yet registered by control plane 0's gate)"
+  fi
+}
+
+# wait_until WHAT HINT CHECK [ARGS...]: runs CHECK every POLL_SECONDS until it prints nothing (ready), for at most
+# K8S_API_WAIT_MINUTES. Logs the reason on the first check and then once a minute; fails with the last reason.
+wait_until() {
+  local what=$1 hint=$2 per_minute attempts attempt state=""
+  shift 2
+  per_minute=$((POLL_SECONDS > 0 ? 60 / POLL_SECONDS : 12))
+  attempts=$((K8S_API_WAIT_MINUTES * per_minute))
   for attempt in $(seq 1 "$attempts"); do
-    if curl -fsS --max-time 5 --cacert "$SEED_DIR/pki/ca.crt" "$url" >/dev/null 2>&1; then
-      log "API server ready at ${url}"
+    state=$("$@")
+    if [ -z "$state" ]; then
+      log "${what}: ready (check ${attempt}/${attempts})"
       return 0
     fi
-    if [ $((attempt % 12)) -eq 0 ]; then
-      log "waiting for ${url}: name resolves to '$(getent ahostsv4 "$K8S_API_HOST" | awk 'NR == 1 { print $1 }' || true)'"
+    if [ "$attempt" -eq 1 ] || [ $((attempt % per_minute)) -eq 0 ]; then
+      log "waiting for ${what} (check ${attempt}/${attempts}): ${state}"
     fi
-    sleep 5
+    sleep "$POLL_SECONDS"
   done
-  fail "API server ${url} not ready after ${K8S_API_WAIT_MINUTES} minutes: check control plane 0 (its /var/log/k8s-bootstrap.log), the private DNS record and the load balancer probe"
+  fail "${what}: not ready after ${K8S_API_WAIT_MINUTES} minutes (${attempts} checks): ${state}. ${hint}"
+}
+
+wait_for_api() {
+  step wait-for-api
+  wait_until "the API server https://${K8S_API_HOST}:${K8S_API_PORT} accepting this node's bootstrap token" \
+    "Check control plane 0 (its /var/log/k8s-bootstrap.log), the private DNS record and the load balancer probe" api_state
+}
+
+# member_state NODE: nothing when NODE has finished its control-plane join (kubeadm labels the node last) and its
+# etcd member reports healthy on the metrics port (listen-metrics-urls :2381, open between nodes); otherwise why not.
+member_state() {
+  local node=$1 labels ip health
+  if ! labels=$(bootstrap_kubectl get node "$node" -o jsonpath='{.metadata.labels}' 2>/dev/null); then
+    echo "node ${node} is not registered yet"
+    return 0
+  fi
+  case "$labels" in
+    *'"node-role.kubernetes.io/control-plane"'*) ;;
+    *) echo "node ${node} has not finished its control-plane join (no node-role.kubernetes.io/control-plane label)"; return 0 ;;
+  esac
+  ip=$(bootstrap_kubectl get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}' 2>/dev/null || true)
+  if [ -z "$ip" ]; then
+    echo "node ${node} reports no InternalIP yet"
+    return 0
+  fi
+  # No -f: an unhealthy member answers 503 with its reason in the body, which is worth logging.
+  health=$(curl -sS --max-time 5 "http://${ip}:2381/health" 2>/dev/null || true)
+  case "$health" in
+    *'"health":"true"'*) ;;
+    *) echo "the etcd member of ${node} (http://${ip}:2381/health) is not healthy: '${health:-no answer}'" ;;
+  esac
+}
+
+wait_for_previous_member() {
+  [ -n "${K8S_JOIN_AFTER:-}" ] || return 0
+  step wait-for-previous-member
+  wait_until "previous control plane ${K8S_JOIN_AFTER} joined with a healthy etcd member" \
+    "etcd adds one member at a time, so this node does not join: check ${K8S_JOIN_AFTER} (its /var/log/k8s-bootstrap.log)" \
+    member_state "$K8S_JOIN_AFTER"
 }
 
 run_kubeadm() {
@@ -253,13 +338,16 @@ run_kubeadm() {
       ;;
     control-plane)
       write_discovery_kubeconfig
+      write_bootstrap_kubeconfig
       wait_for_api
+      wait_for_previous_member
       step kubeadm-join
       kubeadm join --config "$RUN_DIR/kubeadm.yaml"
       hosts_entry 127.0.0.1
       ;;
     worker)
       write_discovery_kubeconfig
+      write_bootstrap_kubeconfig
       wait_for_api
       step kubeadm-join
       kubeadm join --config "$RUN_DIR/kubeadm.yaml"
@@ -268,7 +356,7 @@ run_kubeadm() {
       fail "unknown K8S_ROLE '${K8S_ROLE}' (allowed: init, control-plane, worker)"
       ;;
   esac
-  rm -f "$RUN_DIR/kubeadm.yaml"
+  rm -f "$RUN_DIR/kubeadm.yaml" "$RUN_DIR/bootstrap.conf"
 }
 
 verify() {
@@ -298,6 +386,9 @@ main() {
   fi
   install_packages
   configure_containerd
+  if [ "$K8S_ROLE" != worker ]; then
+    pull_images
+  fi
   check_private_dns
   fetch_secrets
   run_kubeadm
