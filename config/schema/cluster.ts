@@ -39,8 +39,11 @@ export const controlPlaneSchema = z.strictObject({
   /** Number of control-plane nodes: 1 (no HA) or 3/5 (etcd needs an odd number for quorum). */
   count: z.union([z.literal(1), z.literal(3), z.literal(5)], { error: 'control planes come in 1, 3 or 5 (etcd quorum needs an odd number)' }),
   ...poolBase,
-  /** Separate Premium SSD for etcd (LUN 0, mounted at /var/lib/etcddisk), in GiB. @default 64 */
-  etcdDiskSizeGb: z.number().int().min(16).max(1024).default(64),
+  /**
+   * Separate Premium SSD for etcd (LUN 0, mounted at /var/lib/etcddisk), in GiB. 256 = P15 (1,100 IOPS), Cluster API
+   * Provider Azure's etcd disk; an HA control plane may not go below it (config/validate/cluster.ts). @default 256
+   */
+  etcdDiskSizeGb: z.number().int().min(16).max(1024).default(256),
 });
 
 export const workerSchema = z.strictObject({

@@ -135,4 +135,25 @@ export function validateClusterNodes(config: EnvironmentConfig): ConfigProblem[]
   return problems;
 }
 
-export const clusterValidators = [validateClusterCidrs, validateClusterPlacement, validateClusterNodes];
+/**
+ * Smallest etcd disk for an HA control plane: 256 GiB, a Premium P15 (1,100 IOPS, 125 MB/s), which is what Cluster API
+ * Provider Azure gives etcd by default. Premium IOPS grow with the size tier: 64 GiB is a P6 (240 IOPS), and etcd
+ * fsyncs every write, so a small disk means slow commits, leader elections and a stalled API under load.
+ */
+export const HA_ETCD_DISK_MIN_GB = 256;
+
+/** An HA (3 or 5 node) control plane gets an etcd disk of at least HA_ETCD_DISK_MIN_GB; a single dev node may go smaller. */
+export function validateEtcdDisk(config: EnvironmentConfig): ConfigProblem[] {
+  const cp = config.cluster.controlPlane;
+  if (cp.count > 1 && cp.etcdDiskSizeGb < HA_ETCD_DISK_MIN_GB) {
+    return [
+      problem('cluster.controlPlane.etcdDiskSizeGb', `${cp.etcdDiskSizeGb} GiB Premium SSD gives etcd too few IOPS for a ${cp.count}-node control plane (P6 = 240 IOPS at 64 GiB)`, {
+        value: cp.etcdDiskSizeGb,
+        allowed: `${HA_ETCD_DISK_MIN_GB} or more (P15, 1,100 IOPS: Cluster API Provider Azure's etcd disk); below that only with controlPlane.count 1`,
+      }),
+    ];
+  }
+  return [];
+}
+
+export const clusterValidators = [validateClusterCidrs, validateClusterPlacement, validateClusterNodes, validateEtcdDisk];

@@ -141,6 +141,7 @@ describe('numbers Azure bounds', () => {
     ['onPremises.bgp.asn 2^32', (env: any) => { env.vpn.bgp = {}; env.onPremises.bgp = { asn: 4294967296, peerAddress: '192.168.255.1' }; }, /error at onPremises\.bgp\.asn/],
     ['IPsec SA lifetime', (env: any) => { env.vpn.ipsecPolicy.saLifetimeSeconds = 172800; }, /error at vpn\.ipsecPolicy\.saLifetimeSeconds/],
     ['IPsec SA data size', (env: any) => { env.vpn.ipsecPolicy.saDataSizeKilobytes = 2147483648; }, /error at vpn\.ipsecPolicy\.saDataSizeKilobytes/],
+    ['etcd disk of an HA control plane below 256 GiB (P15)', (env: any) => { env.cluster.controlPlane.count = 3; env.cluster.controlPlane.etcdDiskSizeGb = 64; }, /error at cluster\.controlPlane\.etcdDiskSizeGb: 64 GiB Premium SSD/],
     ['GatewaySubnet /28', (env: any) => { env.network.hub.subnets.GatewaySubnet = '10.10.0.0/28'; }, /error at network\.hub\.subnets\.GatewaySubnet: GatewaySubnet 10\.10\.0\.0\/28 is smaller than \/27/],
   ])('%s is an error', (_name, change, expected) => {
     expect(errorOf(change)).toMatch(expected);

@@ -211,6 +211,16 @@ hosts_entry() {
   echo "$1 ${K8S_API_HOST}" >> /etc/hosts
 }
 
+restart_local_kube_proxy() {
+  # kube-proxy started during the join, before the loopback entry existed, and the kubelet gives a hostNetwork pod a
+  # copy of /etc/hosts made when the pod starts (kubelet_pods.go, ensureHostsFile/nodeHostsFileContent): it keeps
+  # reaching the API through the load balancer (the hairpin path above). Recreate this node's pod: the new copy has
+  # the loopback entry.
+  kubectl --kubeconfig /etc/kubernetes/admin.conf -n kube-system delete pod -l k8s-app=kube-proxy \
+    --field-selector "spec.nodeName=${K8S_NODE_NAME}" --wait=false --request-timeout=30s \
+    || log "could not recreate kube-proxy on ${K8S_NODE_NAME}; it uses the API load balancer until its pod restarts"
+}
+
 render_kubeadm_config() {
   install -d -m 0700 "$RUN_DIR"
   (umask 077 && sed "s/${K8S_TOKEN_PLACEHOLDER}/${BOOTSTRAP_TOKEN}/" "$SEED_DIR/kubeadm.yaml" > "$RUN_DIR/kubeadm.yaml")
@@ -344,6 +354,7 @@ run_kubeadm() {
       step kubeadm-join
       kubeadm join --config "$RUN_DIR/kubeadm.yaml"
       hosts_entry 127.0.0.1
+      restart_local_kube_proxy
       ;;
     worker)
       write_discovery_kubeconfig
