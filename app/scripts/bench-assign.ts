@@ -9,7 +9,8 @@ import { runCycle } from '../src/cycle';
 import { silentLogger } from '../src/log';
 import { migrate } from '../src/migrate';
 import { loadScenario, type Scenario } from '../src/sim/scenario';
-import { formatTable, simulate } from '../src/sim/run';
+import { formatTable, runPolicy, simulate } from '../src/sim/run';
+import { RULES, type RuleName } from '../src/critical';
 import { MemoryStore } from '../src/store/memory-store';
 import { SqlStore } from '../src/store/sql-store';
 import type { Store } from '../src/store/store';
@@ -34,10 +35,26 @@ async function burst(s: Scenario, n: number, store: Store): Promise<{ wallMs: nu
 }
 
 async function main() {
-  const { values } = parseArgs({ options: { scenario: { type: 'string' }, json: { type: 'boolean' }, 'burst-cases': { type: 'string', default: '1000' }, 'no-burst': { type: 'boolean' } } });
-  if (!values.scenario) throw new Error('usage: npm run bench:assign -- --scenario <file> [--json]');
+  const { values } = parseArgs({
+    options: {
+      scenario: { type: 'string' }, json: { type: 'boolean' }, 'burst-cases': { type: 'string', default: '1000' }, 'no-burst': { type: 'boolean' },
+      without: { type: 'string', default: '' }, ablate: { type: 'boolean' },
+    },
+  });
+  if (!values.scenario) throw new Error(`usage: npm run bench:assign -- --scenario <file> [--json] [--no-burst] [--without ${RULES.join(',')}] [--ablate]`);
+  const without = values.without.split(',').filter(Boolean) as RuleName[];
+  for (const r of without) if (!RULES.includes(r)) throw new Error(`--without: unknown rule "${r}" (allowed: ${RULES.join(', ')})`);
   const s = loadScenario(values.scenario);
-  const result = await simulate(s);
+  const result: Awaited<ReturnType<typeof simulate>> & { ablation?: Record<string, unknown>; without?: RuleName[] } = await simulate(s, ['ours', 'round-robin'], without);
+  if (without.length) result.without = without;
+  // Ablation: `ours` once per rule switched off, severity-A outcome next to the full policy's.
+  if (values.ablate) {
+    result.ablation = {};
+    for (const r of RULES) {
+      const m = await runPolicy(s, 'ours', [...without, r]);
+      result.ablation[`without ${r}`] = { bySeverity: m.bySeverity, slaBreachRate: m.slaBreachRate, maxOverMeanLoad: m.maxOverMeanLoad, jainIndex: m.jainIndex };
+    }
+  }
   type Timing = { wallMs: number; cpuMs: number };
   let burstResult: { cases: number; engineers: number; loadAverage: number; engine: Timing; postgres: Timing | null; pglite: Timing } | undefined;
   if (!values['no-burst']) {
@@ -65,6 +82,12 @@ async function main() {
     process.stdout.write(JSON.stringify({ ...result, burst: burstResult }, null, 2) + '\n');
   } else {
     process.stdout.write(formatTable(result) + '\n');
+    if (result.ablation) {
+      process.stdout.write('\nablation (ours with one rule off): severity A breached / B / C, max/mean load\n');
+      for (const [k, v] of Object.entries(result.ablation) as [string, { bySeverity: Record<string, { breached: number }>; maxOverMeanLoad: number }][]) {
+        process.stdout.write(`  ${k.padEnd(22)} A ${v.bySeverity.A.breached}  B ${v.bySeverity.B.breached}  C ${v.bySeverity.C.breached}  load ${v.maxOverMeanLoad}\n`);
+      }
+    }
     if (burstResult) {
       const b = burstResult;
       const fmt = (t: Timing | null) => (t ? `${t.wallMs} ms wall (${t.cpuMs} ms CPU in Node)` : 'n/a (no PostgreSQL binaries)');

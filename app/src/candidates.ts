@@ -7,6 +7,8 @@ export interface StoredCandidates {
   readonly e: [string, number][];
   /** Excluded engineers grouped by their reasons: [reasons, engineerIds]. */
   readonly x: [string[], string[]][];
+  /** Notes of rules that acted on the decision (preemption, rebalancing), when any. */
+  readonly n?: string[];
 }
 
 export function compactCandidates(cands: readonly Candidate[]): StoredCandidates {

@@ -38,6 +38,8 @@ export interface PolicyConfig {
   readonly severities: Readonly<Record<Severity, SeverityRule>>;
   /** Minutes a case waits unassigned before the relaxed step of the ladder may fire. */
   readonly relaxAfterMinutes: number;
+  /** Rules that protect critical work (headroom, look-ahead, preemption, rebalancing, priority): src/critical.ts. */
+  readonly critical: import('./critical').CriticalConfig;
   readonly version: string;
 }
 
@@ -94,6 +96,8 @@ export interface Decision {
   readonly outcome: DecisionOutcome;
   readonly chosenEngineerId: string | null;
   readonly candidates: Candidate[];
+  /** Rules that shaped this decision beyond the candidate list (preemption, rebalancing), each with its reason. */
+  readonly notes?: string[];
 }
 
 export function slaDeadline(createdAt: Date, severity: Severity, cfg: PolicyConfig): Date {

@@ -55,6 +55,56 @@ export interface DecideInput {
   readonly avail: ReadonlyMap<string, Availability>;
   readonly cfg: PolicyConfig;
   readonly now: Date;
+  /** Capacity kept free for critical work, per engineer (computed once per cycle by `reserves`). */
+  readonly reserve?: ReadonlyMap<string, Reserve>;
+}
+
+/** Capacity an engineer keeps free from non-critical work this cycle, and the rule that says why (logged). */
+export interface Reserve {
+  readonly weight: number;
+  readonly rule: 'headroom' | 'look-ahead';
+  readonly reason: string;
+}
+
+/**
+ * Headroom and look-ahead reserves for one cycle. Headroom: for each product, if at most `scarceAtMost` engineers
+ * ready for its critical cases are on shift (and not out of office), each of them keeps `slots` critical weights
+ * free. Look-ahead: every engineer ready for some product's critical cases who is not on shift yet keeps `slots`
+ * critical weights free until the shift starts.
+ */
+export function reserves(engineers: readonly Engineer[], avail: ReadonlyMap<string, Availability>, cfg: PolicyConfig): Map<string, Reserve> {
+  const out = new Map<string, Reserve>();
+  const c = cfg.critical;
+  const rule = cfg.severities[c.severity];
+  const ready = (e: Engineer) => Object.keys(e.readiness).filter((p) => e.readiness[p] >= rule.minReadiness);
+  if (c.headroom.enabled) {
+    const byProduct = new Map<string, Engineer[]>();
+    for (const e of engineers) {
+      if (e.outOfOffice || !avail.get(e.id)?.onShift) continue;
+      for (const p of ready(e)) {
+        let l = byProduct.get(p);
+        if (!l) byProduct.set(p, (l = []));
+        l.push(e);
+      }
+    }
+    const w = c.headroom.slots * rule.weight;
+    for (const [p, list] of [...byProduct].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (list.length > c.headroom.scarceAtMost) continue;
+      for (const e of list) {
+        if (out.has(e.id)) continue;
+        out.set(e.id, { weight: w, rule: 'headroom', reason: `headroom: keeps ${w} of ${e.capacity} free for severity-${c.severity} ${p} work (${list.length} ready on shift)` });
+      }
+    }
+  }
+  if (c.lookAhead.enabled) {
+    const w = c.lookAhead.slots * rule.weight;
+    for (const e of engineers) {
+      const a = avail.get(e.id);
+      if (e.outOfOffice || !a || a.onShift || a.startAt === null || ready(e).length === 0) continue;
+      out.set(e.id, { weight: w, rule: 'look-ahead', reason: `look-ahead: keeps ${w} of ${e.capacity} free for severity-${c.severity} work expected when the shift starts at ${iso(a.startAt)}` });
+    }
+  }
+  return out;
 }
 
 
@@ -89,12 +139,18 @@ interface Facts {
   readonly rotation: number;
   /** Could start before the SLA deadline if capacity allowed (not out of office, on shift or starting before it). */
   readonly beforeDeadline: boolean;
+  readonly load: number;
+  readonly onShift: boolean;
+  /** Excluded only because the case does not fit the capacity (preemption may still use the engineer). */
+  readonly capacityOnly: boolean;
 }
 
 function facts(input: DecideInput): Facts[] {
   const { kase, state, avail, cfg, engineers } = input;
   const weight = cfg.severities[kase.severity].weight;
   const deadline = kase.slaDeadline.getTime();
+  // Reserves apply to work other than the protected severity, until that work nears its own deadline.
+  const reserve = kase.severity !== cfg.critical.severity && deadline - input.now.getTime() > cfg.critical.headroom.releaseMinutes * 60_000 ? input.reserve : undefined;
   const out: Facts[] = new Array(engineers.length);
   for (let i = 0; i < engineers.length; i++) {
     const e = engineers[i];
@@ -103,7 +159,11 @@ function facts(input: DecideInput): Facts[] {
     const a = avail.get(e.id);
     let hard: string[] | null = null;
     if (e.outOfOffice) (hard ??= []).push('out of office');
-    if (load + weight > e.capacity) (hard ??= []).push(...reasons(`c|${load}|${weight}|${e.capacity}`, () => [`capacity: load ${load} + weight ${weight} > ${e.capacity}`]));
+    const overCapacity = load + weight > e.capacity;
+    if (overCapacity) (hard ??= []).push(...reasons(`c|${load}|${weight}|${e.capacity}`, () => [`capacity: load ${load} + weight ${weight} > ${e.capacity}`]));
+    const r = reserve?.get(e.id);
+    if (r && !overCapacity && load + weight > e.capacity - r.weight) (hard ??= []).push(r.reason);
+    const capacityOnly = hard !== null && hard.length === 1 && overCapacity;
     if (!a || a.startAt === null) (hard ??= []).push('no shift in the next 7 days');
     // Off shift: acceptable only if the shift starts before the deadline. Once the deadline has passed, only engineers
     // on shift now qualify, so a breached case goes to the first ready engineer who can act, not to tomorrow's.
@@ -112,7 +172,7 @@ function facts(input: DecideInput): Facts[] {
     // deadline (1..2); within each band, the load relative to capacity after taking this case.
     const score = hard ? 0 : Math.round(((a!.onShift ? 0 : 1) + (load + weight) / e.capacity) * 1e4) / 1e4;
     const beforeDeadline = !e.outOfOffice && !!a && a.startAt !== null && (a.onShift || a.startAt < deadline);
-    out[i] = { e, readiness: e.readiness[kase.product] ?? 0, hardReasons: hard, score, rotation: s ? s.rotation : 0, beforeDeadline };
+    out[i] = { e, readiness: e.readiness[kase.product] ?? 0, hardReasons: hard, score, rotation: s ? s.rotation : 0, beforeDeadline, load, onShift: !!a && a.onShift, capacityOnly };
   }
   return out;
 }
@@ -175,6 +235,8 @@ function explainCompact(fs: Facts[], level: number, product: string): StoredCand
 
 /** A decision whose candidate list is built only when asked for (the log needs it; repeated waits do not). */
 export interface LazyDecision extends Omit<Decision, 'candidates'> {
+  /** Preemption: the engineer is asked to start this case now, over capacity. */
+  readonly interrupt?: boolean;
   explain(): Candidate[];
   /** The same explanation in the decision log's storage form. */
   explainCompact(): StoredCandidates;
@@ -194,6 +256,15 @@ export function decideOursLazy(input: DecideInput): LazyDecision {
       return { ...base, ladderStep: step, outcome: 'assigned', chosenEngineerId: b.e.id, explain: () => explain(fs, level, kase.product), explainCompact: () => explainCompact(fs, level, kase.product) };
     }
   }
+  const pre = preempt(input, fs);
+  if (pre) {
+    const level = levels[0];
+    const notes = [`preemption: no engineer ready for severity ${kase.severity} has room and ${Math.round((kase.slaDeadline.getTime() - now.getTime()) / 60_000)} min remain; ${pre.e.id} (on shift, load ${pre.load}/${pre.e.capacity}) is asked to interrupt`];
+    return {
+      ...base, ladderStep: 0, outcome: 'assigned', chosenEngineerId: pre.e.id, interrupt: true, notes,
+      explain: () => explain(fs, level, kase.product), explainCompact: () => ({ ...explainCompact(fs, level, kase.product), n: notes }),
+    };
+  }
   const last = levels.length - 1;
   return {
     ...base, ladderStep: last, outcome: exhausted ? 'flagged' : 'unassigned', chosenEngineerId: null,
@@ -201,8 +272,28 @@ export function decideOursLazy(input: DecideInput): LazyDecision {
   };
 }
 
+/**
+ * Preemption (only if the settings allow it): a protected-severity case that nobody ready can take within capacity,
+ * with fewer than `withinMinutes` left, goes to the least loaded ready engineer on shift now whose load stays within
+ * `maxInterrupts` critical weights over capacity. Full strict readiness only: an interrupt never relaxes skill.
+ */
+function preempt(input: DecideInput, fs: Facts[]): Facts | null {
+  const { kase, cfg, now } = input;
+  const p = cfg.critical.preemption;
+  if (!p.enabled || kase.severity !== cfg.critical.severity) return null;
+  if (kase.slaDeadline.getTime() - now.getTime() > p.withinMinutes * 60_000) return null;
+  const rule = cfg.severities[kase.severity];
+  let b: Facts | null = null;
+  for (const f of fs) {
+    if (!f.capacityOnly || !f.onShift || f.readiness < rule.minReadiness) continue;
+    if (f.load + rule.weight > f.e.capacity + p.maxInterrupts * rule.weight) continue;
+    if (!b || f.load / f.e.capacity < b.load / b.e.capacity || (f.load / f.e.capacity === b.load / b.e.capacity && f.rotation < b.rotation)) b = f;
+  }
+  return b;
+}
+
 export function decideOurs(input: DecideInput): Decision {
-  const { explain: ex, explainCompact: _c, ...d } = decideOursLazy(input);
+  const { explain: ex, explainCompact: _c, interrupt: _i, ...d } = decideOursLazy(input);
   return { ...d, candidates: ex() };
 }
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { Engineer, PolicyConfig, Severity, SeverityRule } from './domain';
 import { SEVERITIES, WEEKDAYS } from './domain';
 import { isValidTimeZone } from './shift';
+import { DEFAULT_CRITICAL, criticalSchema, type CriticalConfig } from './critical';
 
 export const DEFAULT_SETTINGS_PATH = '/app/config/settings.yaml';
 
@@ -96,6 +97,8 @@ export const settingsSchema = z
     atRiskMinutes: z.number().positive().default(30),
     severities: z.strictObject({ A: severityRuleSchema, B: severityRuleSchema, C: severityRuleSchema }),
     relaxation: z.strictObject({ afterMinutes: z.number().min(0).default(30) }).default({ afterMinutes: 30 }),
+    /** Rules that protect critical work (src/critical.ts, docs/policy.md); every field has a default. */
+    critical: criticalSchema.default(DEFAULT_CRITICAL),
     engineers: z.array(engineerSchema).min(1),
   });
 
@@ -158,10 +161,11 @@ export function toEngineer(e: z.output<typeof engineerSchema>): Engineer {
 }
 
 /** Policy version: a readable prefix plus a hash of every rule that changes decisions, so the log shows rule changes. */
-export function policyConfig(severities: Record<Severity, SeverityRule>, relaxAfterMinutes: number): PolicyConfig {
+export function policyConfig(severities: Record<Severity, SeverityRule>, relaxAfterMinutes: number, critical: CriticalConfig = DEFAULT_CRITICAL): PolicyConfig {
   const rules = SEVERITIES.map((s) => [s, severities[s].slaHours, severities[s].minReadiness, severities[s].weight, severities[s].relaxable]);
-  const hash = createHash('sha256').update(JSON.stringify({ rules, relaxAfterMinutes })).digest('hex').slice(0, 8);
-  return { severities, relaxAfterMinutes, version: `ours-2.${hash}` };
+  const hash = createHash('sha256').update(JSON.stringify({ rules, relaxAfterMinutes, critical })).digest('hex').slice(0, 8);
+  // ours-3: the critical-work rules (headroom, look-ahead, preemption, rebalancing, priority) entered the code.
+  return { severities, relaxAfterMinutes, critical, version: `ours-3.${hash}` };
 }
 
 export function parseSettings(input: unknown, source = 'settings'): Settings {
@@ -169,7 +173,7 @@ export function parseSettings(input: unknown, source = 'settings'): Settings {
   const problems = [...(r.success ? [] : describeIssues(r.error.issues, input)), ...duplicateIds(input)];
   if (!r.success || problems.length > 0) throw new SettingsError(source, problems);
   const s = r.data;
-  return { ...s, policy: policyConfig(s.severities, s.relaxation.afterMinutes), engineerList: s.engineers.map(toEngineer) };
+  return { ...s, policy: policyConfig(s.severities, s.relaxation.afterMinutes, s.critical), engineerList: s.engineers.map(toEngineer) };
 }
 
 export function loadSettings(path = process.env.CASE_ASSIGNER_SETTINGS ?? DEFAULT_SETTINGS_PATH): Settings {

@@ -172,7 +172,7 @@ describe('explanations', () => {
   it('lists every engineer with eligibility, reasons and score, best first', () => {
     const d = decide([eng('busy', { capacity: 2 }), eng('unready', { readiness: { vm: 3 } }), eng('ok')], kase('b', 'B', MONDAY_10), MONDAY_10,
       new Map([['busy', { load: 1, open: 1, rotation: 1 }]]));
-    expect(d.policyVersion).toMatch(/^ours-2\.[0-9a-f]{8}$/);
+    expect(d.policyVersion).toMatch(/^ours-3\.[0-9a-f]{8}$/);
     expect(d.candidates.map((c) => [c.engineerId, c.eligible, c.score])).toEqual([['ok', true, 0.2], ['busy', false, null], ['unready', false, null]]);
     expect(d.candidates[1].excludedReasons).toEqual(['capacity: load 1 + weight 2 > 2']);
   });

@@ -22,7 +22,7 @@ describe('settings', () => {
   it('accepts the shipped example and derives a policy version from the rules', () => {
     const s = parseSettings(example());
     expect(s.engineerList).toHaveLength(10);
-    expect(s.policy.version).toMatch(/^ours-2\.[0-9a-f]{8}$/);
+    expect(s.policy.version).toMatch(/^ours-3\.[0-9a-f]{8}$/);
     const changed = example();
     changed.severities.B.minReadiness = 3;
     expect(parseSettings(changed).policy.version).not.toBe(s.policy.version);

@@ -6,6 +6,8 @@ import type { Severity } from '../domain';
 import { SEVERITIES } from '../domain';
 import { jainIndex } from '../api/queries';
 import { nextWorkStart } from '../shift';
+import { policyConfig } from '../settings';
+import { withoutRules, type RuleName } from '../critical';
 import { MemoryStore } from '../store/memory-store';
 import type { Scenario } from './scenario';
 import { SimWorld, generateCases, type SimCase } from './world';
@@ -78,7 +80,9 @@ export function isUnavoidable(s: Scenario, c: SimCase): boolean {
   return true;
 }
 
-export async function runPolicy(s: Scenario, policy: PolicyName): Promise<PolicyMetrics> {
+/** Replays `s` under `policy`; `without` switches critical-work rules off (ablation, src/critical.ts). */
+export async function runPolicy(s: Scenario, policy: PolicyName, without: readonly RuleName[] = []): Promise<PolicyMetrics> {
+  if (without.length > 0) s = { ...s, policy: policyConfig(s.policy.severities, s.policy.relaxAfterMinutes, withoutRules(s.policy.critical, without)) };
   const cases = generateCases(s);
   const world = new SimWorld(s, cases);
   const store = new MemoryStore(false);
@@ -146,9 +150,9 @@ export async function runPolicy(s: Scenario, policy: PolicyName): Promise<Policy
   };
 }
 
-export async function simulate(s: Scenario, policies: PolicyName[] = ['ours', 'round-robin']): Promise<SimulationResult> {
+export async function simulate(s: Scenario, policies: PolicyName[] = ['ours', 'round-robin'], without: readonly RuleName[] = []): Promise<SimulationResult> {
   const out = {} as Record<PolicyName, PolicyMetrics>;
-  for (const p of policies) out[p] = await runPolicy(s, p);
+  for (const p of policies) out[p] = await runPolicy(s, p, p === 'ours' ? without : []);
   return { scenario: s.name ?? 'scenario', engineers: s.engineerList.length, days: s.days, policies: out };
 }
 

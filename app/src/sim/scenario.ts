@@ -6,6 +6,7 @@ import { z } from 'zod';
 import type { Engineer, PolicyConfig, Severity } from '../domain';
 import { SEVERITIES } from '../domain';
 import { SettingsError, describeIssues, engineerSchema, policyConfig, shiftSchema, toEngineer } from '../settings';
+import { DEFAULT_CRITICAL, criticalSchema } from '../critical';
 
 const severitySim = z.strictObject({
   share: z.number().min(0),
@@ -42,6 +43,8 @@ export const scenarioSchema = z
     products: z.array(z.strictObject({ name: z.string().min(1), share: z.number().positive() })).min(1),
     severities: z.strictObject({ A: severitySim, B: severitySim, C: severitySim }),
     relaxation: z.strictObject({ afterMinutes: z.number().min(0) }).default({ afterMinutes: 30 }),
+    /** The critical-work rules, as in settings.yaml (src/critical.ts). */
+    critical: criticalSchema.default(DEFAULT_CRITICAL),
     /** Minutes of working time an idle engineer needs for a first response; grows with their load. */
     responseMinutes: z.number().positive().default(15),
     engineers: z.array(engineerSchema).default([]),
@@ -68,7 +71,7 @@ export function parseScenario(input: unknown, source = 'scenario'): Scenario {
   }
   const rules = Object.fromEntries(SEVERITIES.map((k) => [k, { slaHours: s.severities[k].slaHours, minReadiness: s.severities[k].minReadiness, weight: s.severities[k].weight, relaxable: s.severities[k].relaxable }])) as Record<Severity, PolicyConfig['severities'][Severity]>;
   const { engineers: _e, engineerGroups: _g, ...rest } = s;
-  return { ...rest, engineerList, policy: policyConfig(rules, s.relaxation.afterMinutes) };
+  return { ...rest, engineerList, policy: policyConfig(rules, s.relaxation.afterMinutes, s.critical) };
 }
 
 /** Reads a scenario; a relative path that is not found is also tried against npm's INIT_CWD (root-level runs). */

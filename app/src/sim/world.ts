@@ -1,6 +1,7 @@
 // The simulated world behind the queue API and the assignment API during a replay. The engine under test talks to
 // it through the same QueueSource / AssignmentSink interfaces as production. Model: docs in app/docs/simulation.md.
 import type { Engineer, Severity } from '../domain';
+import { compareWork, type AssignmentFlags, type WorkItem } from '../critical';
 import type { AssignmentSink, FetchResult, QueueSource } from '../queue/source';
 import { addWorkingMinutes, isOnShift, offsetMinutes } from '../shift';
 import type { OutboxItem, PostResult } from '../store/store';
@@ -68,13 +69,17 @@ export function generateCases(s: Scenario): SimCase[] {
   return out.map((c, i) => ({ ...c, id: `SIM-${String(i + 1).padStart(6, '0')}` }));
 }
 
-interface Work { readonly c: SimCase; readonly engineerId: string; readonly assignedAt: number; readonly ladderStep: number; readonly readiness: number }
+interface Work extends WorkItem { readonly c: SimCase; readonly engineerId: string; readonly assignedAt: number; readonly ladderStep: number; readonly readiness: number }
 
 interface EngineerWorld {
   readonly e: Engineer;
   /** Weighted load of cases the engineer has started (first response given) and not resolved. */
   active: number;
-  /** Assigned but not started: the engineer was full. FIFO, as a person works through their inbox. */
+  /**
+   * Assigned but not started: the engineer was full. Worked in the order of ENGINEER_WORK_ORDER (src/critical.ts),
+   * the same table the tool's assignment payload is written for: interrupt first, then the earliest respond-by when
+   * the tool sent a priority, else FIFO.
+   */
   readonly backlog: Work[];
 }
 
@@ -84,6 +89,11 @@ export class SimWorld implements QueueSource, AssignmentSink {
   private readonly byId: Map<string, SimCase>;
   /** Pending resolutions, kept sorted by time. */
   private resolving: { at: number; c: SimCase; engineerId: string }[] = [];
+  private seq = 0;
+  private readonly assignedCases = new Set<string>();
+  /** Reassignments (rebalancing) the world carried out, and interrupts it honoured. */
+  moves = 0;
+  interrupts = 0;
   readonly outcomes = new Map<string, Outcome>();
   readonly postsByKey = new Map<string, number>();
   /** Utilisation samples per engineer while on shift: (started + waiting weighted load) / capacity. */
@@ -101,7 +111,8 @@ export class SimWorld implements QueueSource, AssignmentSink {
 
   /** Starts backlog work while the engineer has room (or nothing started at all). */
   private startWork(w: EngineerWorld, t: number): void {
-    while (w.backlog.length > 0 && (w.active === 0 || w.active + this.weight(w.backlog[0].c) <= w.e.capacity)) {
+    // An interrupt starts at once even over capacity (the preemption rule the policy doc describes).
+    while (w.backlog.length > 0 && (w.active === 0 || w.backlog[0].interrupt || w.active + this.weight(w.backlog[0].c) <= w.e.capacity)) {
       const work = w.backlog.shift()!;
       const rule = this.s.severities[work.c.severity];
       const firstResponseAt = addWorkingMinutes(w.e.shift, Math.max(t, work.assignedAt), this.s.responseMinutes);
@@ -148,15 +159,46 @@ export class SimWorld implements QueueSource, AssignmentSink {
     this.postsByKey.set(item.idempotencyKey, (this.postsByKey.get(item.idempotencyKey) ?? 0) + 1);
     if (this.postsByKey.get(item.idempotencyKey)! > 1) return { ok: true }; // idempotent
     const c = this.byId.get(item.caseId)!;
+    const flags = item as OutboxItem & AssignmentFlags;
+    const at = item.assignedAt.getTime();
+    if (flags.reassignedFrom) this.withdraw(flags.reassignedFrom, c, at);
+    if (flags.interrupt) this.interrupts++;
+    this.assignedCases.add(c.id);
     const w = this.engineers.get(item.engineerId)!;
-    w.backlog.push({ c, engineerId: w.e.id, assignedAt: item.assignedAt.getTime(), ladderStep: item.ladderStep, readiness: w.e.readiness[c.product] ?? 0 });
-    this.startWork(w, item.assignedAt.getTime());
+    const work: Work = { c, engineerId: w.e.id, assignedAt: at, ladderStep: item.ladderStep, readiness: w.e.readiness[c.product] ?? 0, seq: this.seq++, interrupt: flags.interrupt, priority: flags.priority };
+    let i = w.backlog.length;
+    while (i > 0 && compareWork(w.backlog[i - 1], work) > 0) i--;
+    w.backlog.splice(i, 0, work);
+    this.startWork(w, at);
     return { ok: true };
+  }
+
+  /**
+   * The case was moved to someone else (rebalancing). The tool moves only cases whose engineer has not been on shift
+   * since, so no first response has been given: it leaves their backlog, or their not-yet-begun work.
+   */
+  private withdraw(engineerId: string, c: SimCase, at: number): void {
+    const w = this.engineers.get(engineerId);
+    if (!w) return;
+    const b = w.backlog.findIndex((x) => x.c.id === c.id);
+    if (b >= 0) {
+      w.backlog.splice(b, 1);
+      this.moves++;
+      return;
+    }
+    const o = this.outcomes.get(c.id);
+    if (!o || o.engineerId !== engineerId || o.firstResponseAt <= at) throw new Error(`simulator: ${c.id} moved after its first response`);
+    this.outcomes.delete(c.id);
+    const r = this.resolving.findIndex((x) => x.c.id === c.id);
+    if (r >= 0) this.resolving.splice(r, 1);
+    w.active -= this.weight(c);
+    this.moves++;
+    this.startWork(w, at);
   }
 
   /** Cases assigned (whether or not the engineer has started them). */
   assignedCount(): number {
-    return [...this.postsByKey.keys()].length;
+    return this.assignedCases.size;
   }
 
   /** Assigned cases still waiting in an engineer's backlog at the end: their first response never came. */

@@ -2,7 +2,8 @@
 // Not for production: no persistence, one process. A test checks it plans exactly like SqlStore.
 import type { Decision, Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig } from '../domain';
 import { slaDeadline } from '../domain';
-import { materialize, planCycle, type Plan } from '../plan';
+import { materialize, planCycle, type AssignedCase, type Plan } from '../plan';
+import type { AssignmentFlags } from '../critical';
 import type { PolicyName } from '../policy';
 import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
 
@@ -15,9 +16,11 @@ export interface MemCase extends Omit<OpenCase, 'status' | 'lastOutcome' | 'last
   ladderStep: number | null;
   lastOutcome: OpenCase['lastOutcome'];
   lastLadderStep: number | null;
+  /** Rebalanced once already. */
+  moved?: boolean;
 }
 
-interface MemAssignment extends Omit<OutboxItem, 'attempts'> {
+interface MemAssignment extends Omit<OutboxItem, 'attempts'>, AssignmentFlags {
   attempts: number;
   postedAt: Date | null;
   nextPostAt: number;
@@ -26,6 +29,8 @@ interface MemAssignment extends Omit<OutboxItem, 'attempts'> {
 export class MemoryStore implements Store {
   readonly cases = new Map<string, MemCase>();
   readonly open = new Set<string>();
+  /** Assigned, not resolved: what rebalancing may look at. */
+  readonly assignedOpen = new Set<string>();
   readonly assignments: MemAssignment[] = [];
   readonly decisions: Decision[] = [];
   readonly state = new Map<string, EngineerState>();
@@ -76,6 +81,7 @@ export class MemoryStore implements Store {
         }
         have.status = 'resolved';
         this.open.delete(c.id);
+        this.assignedOpen.delete(c.id);
       }
     }
     return { inserted, resolved };
@@ -91,7 +97,20 @@ export class MemoryStore implements Store {
       const c = this.cases.get(id)!;
       if (c.createdAt <= now) open.push(c as unknown as OpenCase);
     }
-    const plan = planCycle({ cases: open, engineers, state: this.state, rotationBase: this.rotationBase }, policy, cfg, now);
+    const assigned: AssignedCase[] = [];
+    if (cfg.critical.rebalance.enabled) {
+      for (const id of this.assignedOpen) {
+        const c = this.cases.get(id)!;
+        if (c.status !== 'assigned') continue;
+        assigned.push({ id, product: c.product, severity: c.severity, createdAt: c.createdAt, slaDeadline: c.slaDeadline, engineerId: c.engineerId!, assignedAt: c.assignedAt!, moved: !!c.moved });
+      }
+    }
+    const plan = planCycle({ cases: open, engineers, state: this.state, rotationBase: this.rotationBase, assigned }, policy, cfg, now);
+    const flags = (a: { severity: OpenCase['severity']; respondBy: Date; interrupt: boolean }): AssignmentFlags => ({
+      ...(a.interrupt ? { interrupt: true } : {}),
+      // The original tool (round-robin, the benchmark baseline) sent neither.
+      ...(policy === 'ours' && cfg.critical.sendPriority ? { priority: { severity: a.severity, respondBy: a.respondBy } } : {}),
+    });
     const versions = new Map(plan.decisions.map((d) => [d.caseId, d.policyVersion]));
     for (const a of plan.assignments) {
       const c = this.cases.get(a.caseId)!;
@@ -101,6 +120,7 @@ export class MemoryStore implements Store {
       c.ladderStep = c.lastLadderStep = a.ladderStep;
       c.lastOutcome = 'assigned';
       this.open.delete(c.id);
+      this.assignedOpen.add(c.id);
       const s = this.state.get(a.engineerId)!;
       s.load += a.weight;
       s.open += 1;
@@ -109,7 +129,30 @@ export class MemoryStore implements Store {
       this.assignments.push({
         assignmentId: this.assignments.length + 1, caseId: a.caseId, engineerId: a.engineerId, engineerEmail: this.engineers.get(a.engineerId)?.email ?? '',
         assignedAt: now, ladderStep: a.ladderStep, policyVersion: versions.get(a.caseId) ?? cfg.version, idempotencyKey: idempotencyKey(a.caseId, now),
-        attempts: 0, postedAt: null, nextPostAt: now.getTime(),
+        attempts: 0, postedAt: null, nextPostAt: now.getTime(), ...flags(a),
+      });
+    }
+    // Rebalancing: the case changes hands; the new assignee is posted (naming the previous one) like any assignment.
+    for (const m of plan.moves) {
+      const c = this.cases.get(m.caseId)!;
+      if (c.status !== 'assigned' || c.engineerId !== m.fromEngineerId) continue;
+      const from = this.state.get(m.fromEngineerId);
+      if (from) {
+        from.load -= m.weight;
+        from.open -= 1;
+      }
+      const to = this.state.get(m.engineerId)!;
+      to.load += m.weight;
+      to.open += 1;
+      to.rotation = m.rotation;
+      this.rotationBase = Math.max(this.rotationBase, m.rotation);
+      c.engineerId = m.engineerId;
+      c.assignedAt = now;
+      c.moved = true;
+      this.assignments.push({
+        assignmentId: this.assignments.length + 1, caseId: m.caseId, engineerId: m.engineerId, engineerEmail: this.engineers.get(m.engineerId)?.email ?? '',
+        assignedAt: now, ladderStep: 0, policyVersion: versions.get(m.caseId) ?? cfg.version, idempotencyKey: idempotencyKey(m.caseId, now),
+        attempts: 0, postedAt: null, nextPostAt: now.getTime(), ...flags(m), reassignedFrom: m.fromEngineerId,
       });
     }
     for (const ch of plan.statusChanges) {
