@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CRITICAL_PATH_HINT_KEY, CriticalPathHint } from '../constructs/cluster/readiness-gate';
+import { CRITICAL_PATH_HINT_KEY, CriticalPathHint } from '../constructs/critical-path-hint';
 
 /**
  * Estimates the time from an empty subscription to a running environment from the synthesized stacks
@@ -33,6 +33,8 @@ export interface TimesTable {
   readonly stackOverheadMinutes: TimeEntry;
   readonly default: TimeEntry;
   readonly types: Record<string, TimeEntry>;
+  /** Named durations a resource can ask for through its hint (`"//": { "criticalPath": { "activity": ... } }`). */
+  readonly activities: Record<string, TimeEntry>;
   readonly onNode: Record<string, OnNodeEntry>;
 }
 
@@ -65,6 +67,7 @@ export function validateTimes(table: TimesTable, where: string): void {
   check('stackOverheadMinutes', table.stackOverheadMinutes ?? {}, ['minutes']);
   check('default', table.default ?? {}, ['minutes']);
   for (const [k, e] of Object.entries(table.types ?? {})) check(`types.${k}`, e, ['minutes']);
+  for (const [k, e] of Object.entries(table.activities ?? {})) check(`activities.${k}`, e, ['minutes']);
   for (const [k, e] of Object.entries(table.onNode ?? {})) if (k !== 'comment') check(`onNode.${k}`, e as OnNodeEntry, ['prepareMinutes', 'joinMinutes']);
   if (problems.length > 0) throw new Error(`${where}:\n  ${problems.join('\n  ')}`);
 }
@@ -75,6 +78,7 @@ export function mergeTimes(base: TimesTable, overrides: Partial<TimesTable>): Ti
     stackOverheadMinutes: overrides.stackOverheadMinutes ?? base.stackOverheadMinutes,
     default: overrides.default ?? base.default,
     types: { ...base.types, ...(overrides.types ?? {}) },
+    activities: { ...base.activities, ...(overrides.activities ?? {}) },
     onNode: { ...base.onNode, ...(overrides.onNode ?? {}) },
   };
 }
@@ -85,7 +89,7 @@ export function mergeTimes(base: TimesTable, overrides: Partial<TimesTable>): Ti
  */
 export function applySet(table: TimesTable, assignment: string): TimesTable {
   const m = /^([A-Za-z0-9_.-]+)=([0-9]+(?:\.[0-9]+)?)$/.exec(assignment);
-  if (!m) throw new Error(`--set ${assignment}: allowed: <resource type>=<minutes>, <on-node activity>.prepareMinutes=<minutes>, <on-node activity>.joinMinutes=<minutes>, stackOverhead=<minutes>`);
+  if (!m) throw new Error(`--set ${assignment}: allowed: <resource type or activity>=<minutes>, <on-node activity>.prepareMinutes=<minutes>, <on-node activity>.joinMinutes=<minutes>, stackOverhead=<minutes>`);
   const [, key, value] = m;
   const minutes = Number(value);
   const source = `--set ${assignment}`;
@@ -96,6 +100,7 @@ export function applySet(table: TimesTable, assignment: string): TimesTable {
     return { ...table, onNode: { ...table.onNode, [field[1]]: { ...current, [field[2]]: minutes, kind: 'measured', source } } };
   }
   if (key === 'stackOverhead') return { ...table, stackOverheadMinutes: { minutes, kind: 'measured', source } };
+  if (table.activities[key]) return { ...table, activities: { ...table.activities, [key]: { minutes, kind: 'measured', source } } };
   return { ...table, types: { ...table.types, [key]: { minutes, kind: 'measured', source } } };
 }
 
@@ -245,7 +250,12 @@ interface Work {
 }
 
 function workOf(node: ResourceNode, times: TimesTable, known: ReadonlyMap<string, ResourceNode>): Work {
-  if (node.hint) {
+  if (node.hint?.activity) {
+    const entry = times.activities[node.hint.activity];
+    if (!entry) throw new Error(`${node.address}: activity "${node.hint.activity}" has no entry in the times table; allowed: ${Object.keys(times.activities).join(', ')}`);
+    return { prepare: entry.minutes, join: 0, waits: [] };
+  }
+  if (node.hint?.onNode) {
     const entry = times.onNode[node.hint.onNode];
     if (!entry) throw new Error(`${node.address}: on-node activity "${node.hint.onNode}" has no entry in the times table; allowed: ${Object.keys(times.onNode).filter((k) => k !== 'comment').join(', ')}`);
     return { prepare: entry.prepareMinutes, join: entry.joinMinutes, waits: (node.hint.waitsOnNodeFor ?? []).filter((a) => known.has(a)) };

@@ -1,25 +1,12 @@
 import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { VirtualMachineExtension } from '@cdktf/provider-azurerm/lib/virtual-machine-extension';
+import { markCriticalPath, terraformAddress } from '../critical-path-hint';
 import { fillTemplate, readScript } from './scripts';
 
 /** The bootstrap script's success marker (CAPZ uses the same pattern: /run/cluster-api/bootstrap-success.complete). */
 export const BOOTSTRAP_SENTINEL = '/var/lib/k8s-bootstrap/complete';
 export const POLL_INTERVAL_SECONDS = 5;
-
-/**
- * Key under a resource's `"//"` comment (ignored by Terraform: HCL JSON reserves `//` for comments) that tells
- * `npm run plan:critical-path` what the gate waits for on the node, which the Terraform graph cannot show.
- */
-export const CRITICAL_PATH_HINT_KEY = 'criticalPath';
-
-/** The on-node work behind a readiness gate (an activity of scripts/critical-path-times.json). */
-export interface CriticalPathHint {
-  /** `kubeadm-init`, `kubeadm-join-control-plane` or `kubeadm-join-worker`. */
-  readonly onNode: string;
-  /** Terraform addresses of the gates whose nodes must be healthy before this node joins (ordered on the nodes). */
-  readonly waitsOnNodeFor?: ReadonlyArray<string>;
-}
 
 export interface ReadinessGateScriptProps {
   readonly nodeName: string;
@@ -78,16 +65,12 @@ export class ReadinessGate extends Construct {
       dependsOn: props.dependsOn && props.dependsOn.length > 0 ? [...props.dependsOn] : undefined,
     });
     if (props.onNode) {
-      const hint: CriticalPathHint = {
-        onNode: props.onNode.activity,
-        waitsOnNodeFor: (props.onNode.waitsFor ?? []).map((g) => g.address),
-      };
-      this.extension.addOverride(`//.${CRITICAL_PATH_HINT_KEY}`, hint);
+      markCriticalPath(this.extension, { onNode: props.onNode.activity, waitsOnNodeFor: (props.onNode.waitsFor ?? []).map((g) => g.address) });
     }
   }
 
   /** Terraform address of the extension (`azurerm_virtual_machine_extension.<id>`). */
   get address(): string {
-    return `${this.extension.terraformResourceType}.${this.extension.friendlyUniqueId}`;
+    return terraformAddress(this.extension);
   }
 }

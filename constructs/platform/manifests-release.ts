@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { parse, stringify } from 'yaml';
 import { HelmProvider } from '@cdktf/provider-helm/lib/provider';
 import { Release } from '@cdktf/provider-helm/lib/release';
+import { markCriticalPath } from '../critical-path-hint';
 
 /** A Kubernetes object as plain data. */
 export interface KubernetesObject {
@@ -79,5 +80,7 @@ export class ManifestsRelease extends Construct {
       values: [stringify({ manifests: props.manifests }, { lineWidth: 0, aliasDuplicateObjects: false, version: '1.1' })],
       dependsOn: props.dependsOn,
     });
+    // Custom resources only: nothing for --wait to wait on, so the time estimate counts seconds, not a chart install.
+    markCriticalPath(this.release, { activity: 'helm-manifests' });
   }
 }
