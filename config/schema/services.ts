@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { expectedChurnSchema } from './churn';
 import { cidr, ipv4 } from './common';
 
 /**
@@ -28,6 +29,8 @@ export const siteRecoverySchema = z.strictObject({
   cacheReplication: z.enum(['LRS', 'ZRS']).default('LRS'),
   /** Vault storage redundancy. @default 'GeoRedundant' */
   vaultStorage: z.enum(['GeoRedundant', 'ZoneRedundant', 'LocallyRedundant']).default('GeoRedundant'),
+  /** Expected replication load (measured with `npm run churn`), checked against the process server and cache account. Omit to skip. */
+  expectedChurn: expectedChurnSchema.optional(),
 });
 
 export const postgresSchema = z.strictObject({

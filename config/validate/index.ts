@@ -4,6 +4,7 @@ import { validateAddressPlan, validateGatewaySubnet, validateNatSubnets, validat
 import { validateNames } from './naming';
 import { validateForwardingRuleset, validateOnPremisesDns, validateResolverPlacement, validateZoneLinks } from './dns';
 import { validatePostgres, validatePrivateEndpointSubnet, validateServiceNames, validateSiteRecovery } from './services';
+import { validateExpectedChurn } from './churn';
 import { validatePlatform } from './platform';
 import { clusterValidators } from './cluster';
 import { validateBgp, validateGateway, validateIpsecPolicy, validateOnPremises } from './vpn';
@@ -24,6 +25,7 @@ export const VALIDATORS: ReadonlyArray<ConfigValidator> = [
   validateNames,
   validateResolverPlacement, validateZoneLinks, validateForwardingRuleset, validateOnPremisesDns,
   validateServiceNames, validateSiteRecovery, validatePostgres, validatePrivateEndpointSubnet,
+  validateExpectedChurn,
   validatePlatform,
   ...clusterValidators,
 ];
