@@ -1,39 +1,47 @@
 #!/usr/bin/env bash
-# Deploys one synthesized stack: init, `terraform plan -out=tfplan`, the plan summary on the run page, then
-# `terraform apply tfplan`, which applies exactly the plan shown (and refuses it if the state moved meanwhile).
-# cdktf deploy would re-plan inside apply; this keeps what is logged and what is applied the same.
-# Usage (inside AzureCLI@2, from the repository root): deploy-stack.sh <stack-id>
+# Applies the plan a person reviewed, and nothing else: the saved binary plan from the plan stage
+# (plan-stack.sh --save), after checking that it still fits what it was made from (plan-binding.mjs):
+#   before any Azure call: same commit, same synthesized cdk.tf.json, plan files unchanged (SHA-256);
+#   after init and `state pull`: same provider lock, same state serial and lineage.
+# Anything moved -> refusal with the reason, nothing applied; plan again. A plan without changes is not applied.
+# `terraform apply <plan>` then refuses on its own if the state changes between this check and its lock.
+# The state lock waits up to APPLY_LOCK_TIMEOUT (default 60m): longer than the longest apply (a VPN gateway,
+# 30-45 min) of a run that holds it.
+# Usage (inside AzureCLI@2, from the repository root): deploy-stack.sh <stack-id> <plan-dir>
 set -euo pipefail
 
-stack="${1:?usage: deploy-stack.sh <stack-id>}"
+stack="${1:?usage: deploy-stack.sh <stack-id> <plan-dir>}"
+plan_dir="${2:?usage: deploy-stack.sh <stack-id> <plan-dir>}"
+scripts="$(dirname "${BASH_SOURCE[0]}")"
 stack_dir="cdktf.out/stacks/$stack"
 if [[ ! -f "$stack_dir/cdk.tf.json" ]]; then
   echo "##vso[task.logissue type=warning]$stack is not in this synth (not in stacks/app.ts yet?): nothing to deploy"
   exit 0
 fi
+node "$scripts/check-state-backend.mjs" --stack-dir "$stack_dir"
+
+binding=(--stack "$stack" --dir "$plan_dir" --stack-dir "$stack_dir" --commit "${BUILD_SOURCEVERSION:?BUILD_SOURCEVERSION is required}")
+status=0
+node "$scripts/plan-binding.mjs" verify --phase artifact "${binding[@]}" || status=$?
+case "$status" in
+  0) ;;
+  3) exit 0 ;; # verified, and the reviewed plan has no changes
+  *) exit "$status" ;;
+esac
 
 # shellcheck source-path=SCRIPTDIR
-source "$(dirname "${BASH_SOURCE[0]}")/arm-env.sh"
+source "$scripts/arm-env.sh"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work" "$stack_dir/tfplan"' EXIT
 summary_dir="${AGENT_TEMPDIRECTORY:-$work}"
-
-terraform -chdir="$stack_dir" init -input=false -lock-timeout=20m
-status=0
-terraform -chdir="$stack_dir" plan -input=false -lock-timeout=20m -detailed-exitcode -out=tfplan || status=$?
-case "$status" in
-  0) echo "$stack: no changes" ;;
-  2) echo "$stack: changes to apply" ;;
-  *) exit "$status" ;;
-esac
-
-terraform -chdir="$stack_dir" show -json tfplan > "$work/full.json"
-node scripts/plan-summary.mjs --reduce "$work/full.json" > "$work/reduced.json"
-node scripts/plan-summary.mjs --title "$stack: plan applied by this run" --marker "cdktf-apply:$stack" \
-  --plan "$stack=$work/reduced.json" > "$summary_dir/$stack-plan.md"
+node scripts/plan-summary.mjs --title "$stack: the reviewed plan this job applies" --marker "cdktf-apply:$stack" \
+  --commit "$BUILD_SOURCEVERSION" --plan "$stack=$plan_dir/$stack.json" > "$summary_dir/$stack-plan.md"
 echo "##vso[task.uploadsummary]$summary_dir/$stack-plan.md"
 
-if [[ "$status" -eq 2 ]]; then
-  terraform -chdir="$stack_dir" apply -input=false -lock-timeout=20m tfplan
-fi
+terraform -chdir="$stack_dir" init -input=false
+terraform -chdir="$stack_dir" state pull > "$work/state.json"
+node "$scripts/plan-binding.mjs" verify --phase target "${binding[@]}" --state "$work/state.json"
+
+cp "$plan_dir/$stack.tfplan" "$stack_dir/tfplan"
+terraform -chdir="$stack_dir" apply -input=false -lock-timeout="${APPLY_LOCK_TIMEOUT:-60m}" tfplan

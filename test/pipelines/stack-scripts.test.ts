@@ -49,104 +49,74 @@ beforeEach(() => {
   log = path.join(dir, 'calls.log');
   fs.mkdirSync(path.join(dir, 'bin'));
   fs.mkdirSync(path.join(dir, 'agent-temp'));
-  fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
   fs.mkdirSync(path.join(dir, 'cdktf.out', 'stacks', 'dev-vpn'), { recursive: true });
-  fs.writeFileSync(path.join(dir, 'cdktf.out', 'stacks', 'dev-vpn', 'cdk.tf.json'), '{}');
+  fs.writeFileSync(path.join(dir, 'cdktf.out', 'stacks', 'dev-vpn', 'cdk.tf.json'), JSON.stringify({ terraform: { backend: { azurerm: { key: 'dev-vpn.tfstate' } } } }));
   fs.symlinkSync(path.join(REPO, 'scripts'), path.join(dir, 'scripts'));
   fs.copyFileSync(path.join(FIXTURES, 'fake-terraform.sh'), path.join(dir, 'bin', 'terraform'));
-  fs.copyFileSync(path.join(FIXTURES, 'fake-cdktf.sh'), path.join(dir, 'node_modules', '.bin', 'cdktf'));
   fs.writeFileSync(path.join(dir, 'bin', 'az'), '#!/usr/bin/env bash\necho "az $*" >> "$FAKE_LOG"\necho sub-from-connection\n');
   for (const f of ['terraform', 'az']) fs.chmodSync(path.join(dir, 'bin', f), 0o755);
-  fs.chmodSync(path.join(dir, 'node_modules', '.bin', 'cdktf'), 0o755);
 });
 afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('deploy-stack.sh', () => {
-  test('with changes: init, plan -out=tfplan -detailed-exitcode, then apply of exactly that saved plan', () => {
-    const r = run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '2' });
+describe('plan-stack.sh (fake terraform: commands and identity; the real flow is in saved-plan.test.ts)', () => {
+  const out = () => path.join(dir, 'staging', 'plans');
+
+  test('init, plan without the state lock (-detailed-exitcode -out), show; only a reduced plan (no values) is left', () => {
+    const r = run('plan-stack.sh', ['dev-vpn', out()], { FAKE_PLAN_EXIT: '2' });
     expect(r.stderr).not.toMatch(/unexpected/);
     expect(r.status).toBe(0);
     expect(commands()).toEqual([
-      'terraform -chdir=cdktf.out/stacks/dev-vpn init -input=false -lock-timeout=20m',
-      'terraform -chdir=cdktf.out/stacks/dev-vpn plan -input=false -lock-timeout=20m -detailed-exitcode -out=tfplan',
+      'terraform -chdir=cdktf.out/stacks/dev-vpn init -input=false',
+      'terraform -chdir=cdktf.out/stacks/dev-vpn plan -input=false -lock=false -detailed-exitcode -out=tfplan',
       'terraform -chdir=cdktf.out/stacks/dev-vpn show -json tfplan',
-      'terraform -chdir=cdktf.out/stacks/dev-vpn apply -input=false -lock-timeout=20m tfplan',
     ]);
+    expect(r.stdout).toContain('##vso[task.setvariable variable=hasChanges;isOutput=true]true');
+    expect(fs.readdirSync(out())).toEqual(['dev-vpn.json']);
+    const reduced = fs.readFileSync(path.join(out(), 'dev-vpn.json'), 'utf8');
+    expect(reduced).not.toContain(SECRET);
+    expect(JSON.parse(reduced).resource_changes.length).toBe(6);
     expect(fs.existsSync(path.join(dir, 'cdktf.out/stacks/dev-vpn/tfplan'))).toBe(false);
   });
 
-  test('puts the plan summary on the run page before applying, without values', () => {
-    const r = run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '2' });
-    expect(r.stderr).toBe('');
-    expect(r.status).toBe(0);
-    const summary = path.join(dir, 'agent-temp', 'dev-vpn-plan.md');
-    expect(r.stdout).toContain(`##vso[task.uploadsummary]${summary}`);
-    const md = fs.readFileSync(summary, 'utf8');
-    expect(md).toContain('| `dev-vpn` | 1 | 1 | 2 | 1 | 1 | 1 |');
-    expect(md).not.toContain(SECRET);
-    expect(fs.readdirSync(path.join(dir, 'agent-temp'))).toEqual(['dev-vpn-plan.md']);
-  });
-
-  test('without changes nothing is applied; a failed plan fails the job and applies nothing', () => {
-    expect(run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '0' }).status).toBe(0);
-    expect(commands().some((c) => / apply /.test(c))).toBe(false);
-    fs.rmSync(log);
-    expect(run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '1' }).status).toBe(1);
-    expect(commands().some((c) => / (apply|show) /.test(c))).toBe(false);
+  test('a failed plan fails the job and leaves no reduced plan', () => {
+    expect(run('plan-stack.sh', ['dev-vpn', out()], { FAKE_PLAN_EXIT: '1' }).status).toBe(1);
+    expect(commands().some((c) => / show /.test(c))).toBe(false);
+    expect(fs.readdirSync(out())).toEqual([]);
   });
 
   test('terraform sees the workload identity in token-refresh mode and no static credential', () => {
-    run('deploy-stack.sh', ['dev-vpn'], { FAKE_PLAN_EXIT: '2', ARM_CLIENT_SECRET: 'leaked', idToken: 'static-token', ARM_OIDC_TOKEN: 'static' });
+    run('plan-stack.sh', ['dev-vpn', out()], { FAKE_PLAN_EXIT: '2', ARM_CLIENT_SECRET: 'leaked', idToken: 'static-token', ARM_OIDC_TOKEN: 'static' });
     const envs = calls().filter((l) => l.startsWith('env '));
-    expect(envs.length).toBe(4);
+    expect(envs.length).toBe(3);
     for (const e of envs) {
       expect(e).toBe(`env ARM_USE_OIDC=true ARM_USE_AZUREAD=true ARM_CLIENT_ID=client-guid ARM_TENANT_ID=tenant-guid ARM_SUBSCRIPTION_ID=sub-from-connection ARM_ADO_PIPELINE_SERVICE_CONNECTION_ID=connection-guid ARM_OIDC_REQUEST_URL=${AZURE_CLI_TASK_ENV.SYSTEM_OIDCREQUESTURI} ARM_OIDC_REQUEST_TOKEN=set ARM_CLIENT_SECRET= ARM_OIDC_TOKEN=`);
     }
   });
 
   test('the subscription from the variable group wins over the service connection default', () => {
-    run('deploy-stack.sh', ['dev-vpn'], { ARM_SUBSCRIPTION_ID: 'sub-from-variable-group' });
+    run('plan-stack.sh', ['dev-vpn', out()], { ARM_SUBSCRIPTION_ID: 'sub-from-variable-group' });
     expect(calls().find((l) => l.startsWith('env '))).toContain('ARM_SUBSCRIPTION_ID=sub-from-variable-group');
     expect(calls().some((l) => l.startsWith('az '))).toBe(false);
   });
 
   test('outside a workload identity federation step it stops before terraform, naming what is missing', () => {
-    const r = run('deploy-stack.sh', ['dev-vpn'], { SYSTEM_ACCESSTOKEN: '' });
+    const r = run('plan-stack.sh', ['dev-vpn', out()], { SYSTEM_ACCESSTOKEN: '' });
     expect(r.status).toBe(1);
     expect(r.stdout).toMatch(/##vso\[task.logissue type=error\]SYSTEM_ACCESSTOKEN is empty/);
     expect(commands()).toEqual([]);
   });
 
-  test('a stack the app does not synthesize yet is skipped with a warning', () => {
-    const r = run('deploy-stack.sh', ['dev-platform']);
+  test('a stack not synthesized yet leaves a marker file (the artifact is never empty) and no plan', () => {
+    const r = run('plan-stack.sh', ['dev-platform', out()]);
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/##vso\[task.logissue type=warning\]dev-platform is not in this synth/);
+    expect(fs.readdirSync(out())).toEqual(['dev-platform.skipped']);
     expect(commands()).toEqual([]);
   });
-});
 
-describe('plan-stack.sh', () => {
-  test('cdktf diff on the synthesized stack, then only a reduced plan (no values) is left for the artifact', () => {
-    const out = path.join(dir, 'staging', 'plans');
-    const r = run('plan-stack.sh', ['dev-vpn', out]);
-    expect(r.stderr).not.toMatch(/unexpected/);
+  test('deploy-stack.sh skips a stack the app does not synthesize yet', () => {
+    const r = run('deploy-stack.sh', ['dev-platform', out()]);
     expect(r.status).toBe(0);
-    expect(commands()).toEqual([
-      'cdktf diff dev-vpn --skip-synth --no-color',
-      'terraform -chdir=cdktf.out/stacks/dev-vpn show -json plan',
-    ]);
-    expect(fs.readdirSync(out)).toEqual(['dev-vpn.json']);
-    const reduced = fs.readFileSync(path.join(out, 'dev-vpn.json'), 'utf8');
-    expect(reduced).not.toContain(SECRET);
-    expect(JSON.parse(reduced).resource_changes.length).toBe(7);
-    expect(fs.existsSync(path.join(dir, 'cdktf.out/stacks/dev-vpn/plan'))).toBe(false);
-  });
-
-  test('a stack not synthesized yet leaves a marker file (the artifact is never empty) and no plan', () => {
-    const out = path.join(dir, 'staging', 'plans');
-    const r = run('plan-stack.sh', ['dev-platform', out]);
-    expect(r.status).toBe(0);
-    expect(fs.readdirSync(out)).toEqual(['dev-platform.skipped']);
+    expect(r.stdout).toMatch(/##vso\[task.logissue type=warning\]dev-platform is not in this synth/);
     expect(commands()).toEqual([]);
   });
 });
@@ -167,14 +137,20 @@ describe('summarize-plans.sh', () => {
   const env = { PLAN_ENVIRONMENT: 'dev', BUILD_BUILDID: '123', SYSTEM_COLLECTIONURI: 'https://dev.azure.com/org/', SYSTEM_TEAMPROJECT: 'Hybrid Platform' };
 
   test('summarises every stack of the environment from the manifest; a missing plan shows as "no plan"', () => {
-    const r = run('summarize-plans.sh', [], { ...env, PLAN_DIR: path.join(dir, 'plans'), POST_TO_PULL_REQUEST: 'False' });
+    // A saved plan's binding file next to the reduced plan is not a plan.
+    fs.writeFileSync(path.join(dir, 'plans', 'plan-dev-vpn', 'dev-vpn.binding.json'), '{}');
+    const r = run('summarize-plans.sh', [], { ...env, PLAN_DIR: path.join(dir, 'plans'), POST_TO_PULL_REQUEST: 'False', SYSTEM_PULLREQUEST_SOURCECOMMITID: 'cafecafecafecafe', BUILD_SOURCEVERSION: 'merge0000000' });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const md = fs.readFileSync(path.join(dir, 'agent-temp', 'plan-dev.md'), 'utf8');
     expect(r.stdout).toContain(`##vso[task.uploadsummary]${path.join(dir, 'agent-temp', 'plan-dev.md')}`);
     expect(md.startsWith('<!-- cdktf-plan:dev -->')).toBe(true);
-    expect(md).toContain('| `dev-vpn` | 1 | 1 | 2 | 1 | 1 | 1 |');
-    expect(md).toContain('| `dev-network` | - | - | - | - | - | no plan: the plan job failed or was skipped |');
+    expect(md).toContain('| `dev-vpn` | 1 | 1 | 2 | 1 | 1 | 1 | 1 |');
+    expect(md).toContain('| `dev-network` | - | - | - | - | - | - | **no plan**: the plan job failed or was skipped |');
+    // What the pipeline gates on, and the commit the reviewer pushed (not the merge commit).
+    expect(r.stdout).toContain('##vso[task.setvariable variable=needsApproval;isOutput=true]true');
+    expect(r.stdout).toContain('##vso[task.setvariable variable=hasChanges;isOutput=true]true');
+    expect(md).toContain('commit `cafecafecafe`');
     expect(md).not.toContain('prod-network');
     expect(md).not.toContain('dev-platform');
     expect(md).toContain('(https://dev.azure.com/org/Hybrid%20Platform/_build/results?buildId=123)');
