@@ -85,6 +85,7 @@ export function runbook(m: HandoffModel): string {
       ),
       `- **Connection refused/timeout on ${port}**: a firewall between the machines and the process server blocks it. Field failure 3.`,
       '',
+      ...churnMeasurement(),
     );
   }
   if (m.plan.rules.length > 0) {
@@ -95,4 +96,29 @@ export function runbook(m: HandoffModel): string {
     );
   }
   return lines.join('\n');
+}
+
+/**
+ * Before replication is enabled: the measurements the churn advisor (`npm run churn`, docs/migration.md) needs
+ * from every source server. High-churn disks fail replication ("High churn issue limit") long after cut-over
+ * planning, so they are measured first.
+ */
+function churnMeasurement(): string[] {
+  return [
+    '### Before enabling replication: measure each source server\'s disk churn',
+    '',
+    'Site Recovery stops replicating a disk that writes faster than its replica disk type takes (Standard: 2 MB/s). Run on every source server during a busy period (the commands below take 20 minutes to 3 hours; a whole business day is better), and send the files back unchanged. `npm run churn -- <files>` in the infrastructure repository turns them into a replica disk type per disk and the process server / cache storage capacity (docs/migration.md).',
+    '',
+    table(
+      ['Source server', 'Command', 'Send back'],
+      [
+        ['Linux with sysstat', 'iostat -dx 600 3 > "$(hostname).iostat"', 'the whole file: banner, all three reports (the first covers the time since boot and is ignored)'],
+        ['Linux without sysstat', '{ echo "# host: $(hostname)"; for i in 1 2 3 4; do date +%s.%N; cat /proc/diskstats; if [ "$i" -lt 4 ]; then sleep 600; fi; done; } > "$(hostname).diskstats"', 'the whole file (timestamps and all rows)'],
+        ['Windows', 'typeperf "\\PhysicalDisk(*)\\Disk Write Bytes/sec" "\\PhysicalDisk(*)\\Avg. Disk Bytes/Write" -si 60 -sc 180 -f CSV -o "%COMPUTERNAME%-churn.csv"', 'the CSV file'],
+      ],
+    ),
+    '- Say which servers run a database (MySQL, MariaDB, PostgreSQL, SQL Server, Oracle): a busy database is usually better moved with the database migration service or native replication than replicated disk by disk.',
+    '- Say which disks hold only scratch or temporary data: they can be excluded from replication.',
+    '',
+  ];
 }
