@@ -165,22 +165,3 @@ describe('summarize-plans.sh', () => {
     expect(pr.stderr).toMatch(/pr-comment: .* is not set/);
   });
 });
-
-describe('install-terraform.sh', () => {
-  test('refuses anything but an x.y.z release', () => {
-    const r = run('install-terraform.sh', ['latest', path.join(dir, 'tools')]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/"latest" is not a release version/);
-  });
-
-  test('reuses the agent tool cache without downloading, and puts it first on PATH', () => {
-    const arch = process.arch === 'arm64' ? 'arm64' : 'amd64';
-    const dest = path.join(dir, 'tools', '1.12.2', `linux_${arch}`);
-    fs.mkdirSync(dest, { recursive: true });
-    fs.writeFileSync(path.join(dest, 'terraform'), '#!/usr/bin/env bash\necho "Terraform v1.12.2"\n', { mode: 0o755 });
-    const r = run('install-terraform.sh', ['1.12.2', path.join(dir, 'tools')], { PATH: '/usr/bin:/bin' });
-    expect(r.status).toBe(0);
-    expect(r.stdout).toContain(`##vso[task.prependpath]${dest}`);
-    expect(r.stdout).toContain('Terraform v1.12.2');
-  });
-});
