@@ -59,7 +59,7 @@ export function validateExpectedChurn(config: EnvironmentConfig): ConfigProblem[
   } else {
     servers = churn.servers ?? [];
   }
-  const where = `services.siteRecovery.processServer ${config.services.siteRecovery!.processServer}`;
+  const where = config.services.siteRecovery!.processServer;
   return checkCapacity(servers, { ...DESIGN_CAPACITY, processServersWhere: where }).map((f) => {
     const at = f.serverIndex !== undefined && churn.servers ? `${base}.servers.${f.serverIndex}` : base;
     const extra = { value: f.serverIndex !== undefined ? servers[f.serverIndex]!.name : undefined, allowed: f.limit };
