@@ -112,6 +112,22 @@ function pruned(value, schema, path, out) {
   }
 }
 
+/**
+ * The API server prunes null values of fields that are not `nullable` before validating (Kubernetes docs, CRD
+ * "Defaulting and Nullable"): do the same, so a chart's `key: ` (null) is judged as the API server judges it.
+ */
+function dropNulls(value, schema) {
+  if (Array.isArray(value)) return value.map((v) => dropNulls(v, schema?.items));
+  if (typeof value !== 'object' || value === null) return value;
+  const out = {};
+  for (const [k, v] of Object.entries(value)) {
+    const child = schema?.properties?.[k] ?? (typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined);
+    if (v === null && child?.nullable !== true) continue;
+    out[k] = dropNulls(v, child);
+  }
+  return out;
+}
+
 const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 const compiled = new WeakMap();
 
@@ -124,10 +140,11 @@ export function validateCustomResource(value, entry, describeAjvError) {
   if (!validate) {
     const schema = toJsonSchema(entry.schema);
     if (schema.properties) delete schema.properties.metadata;
+    if (Array.isArray(schema.required)) schema.required = schema.required.filter((r) => r !== 'metadata');
     validate = ajv.compile(schema);
     compiled.set(entry, validate);
   }
-  const { metadata, ...rest } = value;
+  const { metadata, ...rest } = dropNulls(value, entry.schema);
   const problems = [];
   if (!validate(rest)) for (const e of validate.errors ?? []) problems.push(describeAjvError(e));
   const root = { ...entry.schema, properties: { ...(entry.schema.properties ?? {}), apiVersion: {}, kind: {}, metadata: { 'x-kubernetes-preserve-unknown-fields': true } } };

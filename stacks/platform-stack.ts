@@ -41,11 +41,12 @@ const NODE_PORT_RANGE = [30000, 32767] as const;
 
 /**
  * `<env>-platform`: everything that runs on the cluster, installed through the cluster's private API endpoint with
- * credentials that come only from the `<env>-cluster` stack. Order (explicit `depends_on`): CNI -> storage (prod: the
- * cloud controller manager first, it untaints the nodes) -> kubelet serving certificate approval -> metadata-service
- * block (tier, then policy) -> monitoring (its CRDs) ->
- * metrics-server, ingress -> Argo CD -> the workload's AppProject and Application. Every release is atomic with a
- * timeout. See docs/platform.md.
+ * credentials that come only from the `<env>-cluster` stack. Each release depends only on what it needs (explicit
+ * `depends_on`), so independent ones install in parallel: CNI first -> (prod) the cloud controller manager, which
+ * untaints the nodes -> kubelet serving certificate approval and the storage drivers side by side -> metadata-service
+ * block (tier, then policy); the Prometheus operator CRDs on their own right after the CNI; after the block and the
+ * CRDs, monitoring (also after storage), metrics-server, ingress and Argo CD side by side -> the workload's AppProject
+ * and Application. Every release is atomic with a timeout. See docs/platform.md and docs/deploy.md.
  */
 export class PlatformStack extends EnvironmentStack {
   readonly kubernetes: KubernetesProvider;
@@ -55,6 +56,7 @@ export class PlatformStack extends EnvironmentStack {
   readonly csrApprover: PlatformRelease;
   readonly storage: PlatformStorage;
   readonly clusterPolicies: ManifestsRelease;
+  readonly monitoringCrds: PlatformRelease;
   readonly monitoring: Monitoring;
   readonly metricsServer: PlatformRelease;
   readonly ingressTls: IngressTls;
@@ -145,11 +147,13 @@ export class PlatformStack extends EnvironmentStack {
     // 3. Metadata-service block before any workload starts. Calico's API server (Tier, GlobalNetworkPolicy) comes up
     //    while storage installs, so this also gives the operator time to finish.
     const imds = metadataEgressPolicy(platform.storage.provider === 'azure-disk' ? AZURE_IMDS_EXEMPTIONS : []);
+    // The tier needs Calico's API server, not storage: after the CSR approver it has the same margin in prod (after the
+    // CCM) as in dev (after Calico), while the storage drivers install in parallel.
     const tier = new ManifestsRelease(this, 'cluster-policy-tier', {
       releaseName: 'cluster-policy-tier',
       namespace: 'kube-system',
       manifests: [imds.tier],
-      dependsOn: [...base, ...this.storage.ready],
+      dependsOn: [...base],
       provider: helm,
     });
     this.clusterPolicies = new ManifestsRelease(this, 'cluster-policies', {
@@ -160,24 +164,34 @@ export class PlatformStack extends EnvironmentStack {
       provider: helm,
     });
 
-    // 4. Monitoring: its CRDs (ServiceMonitor, PrometheusRule) must exist before anything that ships monitors.
+    // 4. Monitoring. Its CRDs (ServiceMonitor, PrometheusRule) install on their own, early: what ships monitors needs
+    //    only them, not the whole monitoring stack. Workloads start after the metadata-service block.
+    this.monitoringCrds = new PlatformRelease(this, 'prometheus-operator-crds', {
+      chart: 'kubePrometheusStack',
+      namespace: ns('monitoring'),
+      valuesFile: 'prometheus-operator-crds',
+      // No pods, so the CRDs could go first of all; after the CCM they still finish long before the policies.
+      dependsOn: [...cni, ...this.storage.nodesInitialized],
+      provider: helm,
+    });
+    const monitoringCrds = this.monitoringCrds.release;
+    const workloadsAfter = [this.clusterPolicies.release, monitoringCrds];
     this.monitoring = new Monitoring(this, 'monitoring', {
       monitoring: platform.monitoring,
       hosts,
       namespace: ns('monitoring'),
       storageClassName: this.storage.storageClassName,
       ingressClassName: INGRESS_CLASS,
-      dependsOn: [...this.storage.ready, this.clusterPolicies.release],
+      dependsOn: [...this.storage.ready, ...workloadsAfter],
       helm,
       kubernetes,
     });
-    const monitoringCrds = this.monitoring.release.release;
 
     // 5. metrics-server (HPA), with its ServiceMonitor.
     this.metricsServer = new PlatformRelease(this, 'metrics-server', {
       chart: 'metricsServer',
       namespace: 'kube-system',
-      dependsOn: [monitoringCrds],
+      dependsOn: workloadsAfter,
       provider: helm,
     });
 
@@ -197,19 +211,21 @@ export class PlatformStack extends EnvironmentStack {
       computedValues: {
         ports: { web: { nodePort: nodePorts.http }, websecure: { nodePort: nodePorts.https } },
         tlsStore: { default: { defaultCertificate: { secretName: this.ingressTls.secretName } } },
+        // Ingress status: the internal load balancer clients reach (and the host names' DNS records point at).
+        providers: { kubernetesIngress: { ingressEndpoint: { ip: cluster.ingress.privateIp } } },
       },
-      dependsOn: [monitoringCrds, ...(this.ingressTls.secret ? [this.ingressTls.secret] : [])],
+      dependsOn: [...workloadsAfter, ...(this.ingressTls.secret ? [this.ingressTls.secret] : [])],
       provider: helm,
     });
 
-    // 7. Argo CD after the ingress it is published through.
+    // 7. Argo CD beside the ingress: its Ingress object needs no running controller (Traefik serves it once up).
     this.argocd = new ArgoCd(this, 'argocd', {
       argocd: platform.argocd,
       host: hosts.argocd,
       namespace: ns('argocd'),
       workerCount: cluster.workers.count,
       ingressClassName: INGRESS_CLASS,
-      dependsOn: [this.traefik.release, monitoringCrds],
+      dependsOn: workloadsAfter,
       helm,
     });
 

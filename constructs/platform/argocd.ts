@@ -29,11 +29,14 @@ export interface ArgoCdProps {
   readonly helm: HelmProvider;
 }
 
-/** The values that differ between single-replica and HA Argo CD (argo-helm README, "High Availability"). */
+/**
+ * The values that differ between single-replica and HA Argo CD (argo-helm README, "High Availability"). In HA the
+ * chart's own Redis (and its `redis.metrics`) is off: redis-ha's exporter sidecar and ServiceMonitor take over.
+ */
 export function argoCdHaValues(ha: boolean): Record<string, unknown> {
   const replicas = ha ? 2 : 1;
   return {
-    'redis-ha': { enabled: ha },
+    'redis-ha': ha ? { enabled: true, exporter: { enabled: true, serviceMonitor: { enabled: true } } } : { enabled: false },
     redis: { enabled: !ha },
     controller: { replicas: 1 },
     server: { replicas },

@@ -62,7 +62,7 @@ export const CHART_VERSIONS = {
     repository: 'https://raw.githubusercontent.com/kubernetes-sigs/azuredisk-csi-driver/master/charts',
     chart: 'azuredisk-csi-driver',
     version: '1.33.1',
-    upgradeNotes: 'Driver changelog. The chart ships neither the VolumeSnapshot CRDs nor the snapshot controller (snapshot.enabled only adds the CSI sidecar): the platform does not offer snapshots.',
+    upgradeNotes: 'Driver changelog. With snapshot.enabled the chart installs the snapshot.storage.k8s.io CRDs (as templates) and the snapshot controller: compare them with kubernetes-csi/external-snapshotter before bumping.',
   },
   metricsServer: {
     repository: 'https://kubernetes-sigs.github.io/metrics-server/',

@@ -39,6 +39,9 @@ export class Monitoring extends Construct {
     const { prometheus, alertmanager, grafana } = props.monitoring;
     this.hosts = props.hosts;
     const ingress = (host?: string) => (host ? { enabled: true, ingressClassName: props.ingressClassName, hosts: [host] } : { enabled: false });
+    // Links in alerts and the UIs use the URL users reach: HTTPS on Traefik's default certificate. The chart would
+    // derive http:// from an ingress without a tls block.
+    const externalUrl = (host?: string) => (host ? { externalUrl: `https://${host}/` } : {});
 
     this.adminPassword = new Password(this, 'grafana-admin-password', { length: 32, special: false });
     const adminSecret = new SecretV1(this, 'grafana-admin', {
@@ -60,6 +63,7 @@ export class Monitoring extends Construct {
             ...(prometheus.retentionSize ? { retentionSize: prometheus.retentionSize } : {}),
             replicas: prometheus.replicas,
             storageSpec: { volumeClaimTemplate: volume(prometheus.storageSize) },
+            ...externalUrl(this.hosts.prometheus),
           },
           ingress: ingress(this.hosts.prometheus),
         },
@@ -68,6 +72,7 @@ export class Monitoring extends Construct {
             retention: alertmanager.retention,
             replicas: alertmanager.replicas,
             storage: { volumeClaimTemplate: volume(alertmanager.storageSize) },
+            ...externalUrl(this.hosts.alertmanager),
           },
           ingress: ingress(this.hosts.alertmanager),
         },

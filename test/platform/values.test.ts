@@ -22,7 +22,7 @@ describe('kube-prometheus-stack.yaml', () => {
   });
 
   test('Grafana picks up dashboards from ConfigMaps labelled grafana_dashboard: "1" in every namespace', () => {
-    expect(v.grafana.sidecar.dashboards).toEqual({ enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
+    expect(v.grafana.sidecar.dashboards).toMatchObject({ enabled: true, label: 'grafana_dashboard', labelValue: '1', searchNamespace: 'ALL' });
   });
 
   test('Grafana keeps its database on a volume', () => {

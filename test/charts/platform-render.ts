@@ -1,0 +1,402 @@
+/**
+ * Renders every helm_release of `<env>-platform` the way a first apply installs it: the chart file the release
+ * names (the archive shipped as a stack asset), exactly the values synthesized into cdk.tf.json (Terraform
+ * references resolved from the other stacks' synthesized configuration), `--kube-version` = the cluster's version
+ * and `--api-versions` = the CRDs the releases it depends on have installed (plus its own crds/ directory, which
+ * Helm installs first). Then checks the result: Helm's own schema enforcement, values keys unknown to the chart,
+ * rendered objects against kubernetes-models / the CRDs' OpenAPI schemas (scripts/validate-manifests.mjs), custom
+ * resources whose CRD is not installed before the release, and Pod Security levels of the target namespaces.
+ */
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Testing } from 'cdktf';
+import { parse, parseAllDocuments, stringify } from 'yaml';
+import { loadEnvironments } from '../../config';
+import { buildApp } from '../../stacks/app';
+import { podSecurityViolations, PodSecurityLevel } from './pod-security';
+import { Manifest, podSpec, ROOT, setupHelm } from './helm';
+
+const run = promisify(execFile);
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Json = Record<string, any>;
+
+/** Stand-in for values Terraform only knows at apply (passwords, hashes): Helm sees a string where one goes. */
+export const SENSITIVE_PLACEHOLDER = 'sensitive-value-set-at-apply';
+/** Stand-in for a reference this harness cannot compute from configuration (reported per release). */
+export const UNRESOLVED = 'unresolved-terraform-reference';
+
+/**
+ * APIs that are served by an aggregated API server a release starts (no CRD): the release that provides them.
+ * Calico's API server (enabled in values/calico.yaml) serves projectcalico.org/v3 once the operator has run.
+ */
+export const AGGREGATED_APIS: Record<string, { release: string; kinds: string[] }> = {
+  'projectcalico.org/v3': { release: 'calico', kinds: ['Tier', 'GlobalNetworkPolicy', 'NetworkPolicy', 'GlobalNetworkSet', 'NetworkSet'] },
+};
+
+/** API groups served by kube-apiserver itself. */
+const BUILTIN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'rbac.authorization.k8s.io', 'networking.k8s.io', 'storage.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'scheduling.k8s.io', 'coordination.k8s.io', 'discovery.k8s.io', 'node.k8s.io', 'certificates.k8s.io', 'apiregistration.k8s.io', 'flowcontrol.apiserver.k8s.io', 'resource.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io', 'events.k8s.io']);
+
+export interface Finding {
+  readonly release: string;
+  readonly check: 'render' | 'values' | 'schema' | 'ordering' | 'pod-security' | 'references';
+  readonly message: string;
+}
+
+export interface RenderedRelease {
+  readonly name: string;
+  readonly namespace: string;
+  /** Chart file or directory, absolute. */
+  readonly chart: string;
+  /** The values as Helm receives them (references resolved). */
+  readonly values: Json;
+  readonly valuesText: string;
+  readonly sensitive: string[];
+  readonly ancestors: string[];
+  readonly apiVersions: string[];
+  readonly text: string;
+  readonly docs: Manifest[];
+  readonly error?: string;
+  /** Chart defaults: the chart's values.yaml with every subchart's values.yaml under its key. */
+  readonly defaults: Json;
+}
+
+export interface PlatformRender {
+  readonly env: 'dev' | 'prod';
+  readonly helm: string;
+  readonly kubeVersion: string;
+  readonly stacks: Record<string, Json>;
+  readonly platform: Json;
+  readonly releases: Record<string, RenderedRelease>;
+  /** Pod Security `enforce` level per namespace (kube-system and unlabelled namespaces: privileged). */
+  readonly namespaceLevels: Record<string, PodSecurityLevel>;
+  readonly crds: Json[];
+  readonly findings: Finding[];
+  /** Rendered text of every release, in a temporary directory (for the validator). */
+  readonly dir: string;
+}
+
+function synthesize(env: 'dev' | 'prod'): { stacks: Record<string, Json>; outdir: string } {
+  const app = Testing.app();
+  buildApp(app, loadEnvironments([env]));
+  app.synth();
+  const dir = path.join(app.outdir, 'stacks');
+  const stacks = Object.fromEntries(fs.readdirSync(dir).map((id) => [id, JSON.parse(fs.readFileSync(path.join(dir, id, 'cdk.tf.json'), 'utf8'))]));
+  return { stacks, outdir: app.outdir };
+}
+
+/** `a[0].b` / `a.b` -> value of a synthesized block (blocks with [0] are single objects in cdk.tf.json). */
+function attribute(resource: Json, attr: string): unknown {
+  let cur: unknown = resource;
+  for (const part of attr.split('.')) {
+    const m = /^([^[]+)(\[(\d+)\])?$/.exec(part);
+    if (!m || cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Json)[m[1]!];
+    if (m[3] !== undefined && Array.isArray(cur)) cur = cur[Number(m[3])];
+  }
+  return cur;
+}
+
+/**
+ * Resolves Terraform references in a synthesized string the way apply will: cross-stack outputs through the other
+ * stack's output value, resource attributes set in configuration, and the computed attributes whose value follows
+ * from configuration (an ACR's login_server is `<name>.azurecr.io`).
+ */
+export function resolveReferences(text: string, stackId: string, stacks: Record<string, Json>, unresolved: string[]): string {
+  return text.replace(/\$\{([^{}]+)\}/g, (whole, expr: string) => resolveExpression(expr.trim(), stackId, stacks, unresolved) ?? (unresolved.push(whole), UNRESOLVED));
+}
+
+function resolveExpression(expr: string, stackId: string, stacks: Record<string, Json>, unresolved: string[]): string | undefined {
+  const stack = stacks[stackId];
+  const remote = /^data\.terraform_remote_state\.cross-stack-reference-input-([^.]+)\.outputs\.([^.]+)$/.exec(expr);
+  if (remote) {
+    const output = stacks[remote[1]!]?.output?.[remote[2]!];
+    if (!output) return undefined;
+    return typeof output.value === 'string' ? resolveReferences(output.value, remote[1]!, stacks, unresolved) : undefined;
+  }
+  const ref = /^([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.(.+)$/.exec(expr);
+  if (!ref || !stack) return undefined;
+  const [, type, name, attr] = ref;
+  const resource = stack.resource?.[type!]?.[name!];
+  if (!resource) return undefined;
+  if (type === 'azurerm_container_registry' && attr === 'login_server') return `${String(resource.name).toLowerCase()}.azurecr.io`;
+  const value = attribute(resource, attr!.replace(/^metadata\[0\]/, 'metadata'));
+  return typeof value === 'string' || typeof value === 'number' ? resolveReferences(String(value), stackId, stacks, unresolved) : undefined;
+}
+
+/** Transitive depends_on of every release, as release names. */
+function ancestry(platform: Json): Record<string, string[]> {
+  const all = (platform.resource?.helm_release ?? {}) as Record<string, Json>;
+  const byAddress = new Map(Object.entries(all).map(([key, r]) => [`helm_release.${key}`, r.name as string]));
+  const direct = new Map(Object.values(all).map((r) => [r.name as string, ((r.depends_on ?? []) as string[]).map((d) => byAddress.get(d)).filter((d): d is string => Boolean(d))]));
+  const out: Record<string, string[]> = {};
+  const visit = (name: string, seen: Set<string>) => {
+    for (const d of direct.get(name) ?? []) {
+      if (!seen.has(d)) {
+        seen.add(d);
+        visit(d, seen);
+      }
+    }
+    return seen;
+  };
+  for (const name of direct.keys()) out[name] = [...visit(name, new Set())].sort();
+  return out;
+}
+
+const extracted = new Map<string, string>();
+/** Extracts a chart archive once per process (keyed by content); a chart directory is used as is. */
+function chartDir(chart: string): string {
+  if (fs.statSync(chart).isDirectory()) return chart;
+  const key = createHash('sha256').update(fs.readFileSync(chart)).digest('hex').slice(0, 16);
+  let dir = extracted.get(key);
+  if (!dir) {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), `chart-${key}-`));
+    execFileSync('tar', ['-xzf', chart, '-C', dir]);
+    const [top] = fs.readdirSync(dir);
+    dir = path.join(dir, top!);
+    extracted.set(key, dir);
+  }
+  return dir;
+}
+
+const readYaml = (file: string): Json => (fs.existsSync(file) ? ((parse(fs.readFileSync(file, 'utf8'), { logLevel: 'error' }) as Json | null) ?? {}) : {});
+
+/** The chart's values.yaml with each subchart's defaults under its alias (recursively), as Helm merges them. */
+export function chartDefaults(dir: string): Json {
+  const values = readYaml(path.join(dir, 'values.yaml'));
+  const deps = ((readYaml(path.join(dir, 'Chart.yaml')).dependencies ?? []) as Json[]);
+  const subDir = path.join(dir, 'charts');
+  if (fs.existsSync(subDir)) {
+    for (const entry of fs.readdirSync(subDir)) {
+      const sub = path.join(subDir, entry);
+      if (!fs.statSync(sub).isDirectory()) continue;
+      const name = readYaml(path.join(sub, 'Chart.yaml')).name as string;
+      const key = (deps.find((d) => d.name === name)?.alias as string | undefined) ?? name;
+      values[key] = deepMerge(chartDefaults(sub), (values[key] as Json | undefined) ?? {});
+    }
+  }
+  return values;
+}
+
+function deepMerge(a: Json, b: Json): Json {
+  const out: Json = { ...a };
+  for (const [k, v] of Object.entries(b)) out[k] = isMap(out[k]) && isMap(v) ? deepMerge(out[k], v) : v;
+  return out;
+}
+const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** CRDs in a chart's crds/ directories (Helm installs them before the templates), subcharts included. */
+function crdsDirCrds(dir: string): Json[] {
+  const out: Json[] = [];
+  const walk = (d: string) => {
+    for (const entry of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else if (/\.ya?ml$/.test(entry.name) && path.basename(path.dirname(p)) === 'crds') {
+        for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'), { logLevel: 'error' })) {
+          const v = doc.toJS() as Json | null;
+          if (v?.kind === 'CustomResourceDefinition') out.push(v);
+        }
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/**
+ * Schemas for the aggregated APIs: Calico's projectcalico.org/v3 kinds have the same spec as their
+ * crd.projectcalico.org/v1 CRDs (the API server stores them there), so those schemas validate them.
+ */
+function aggregatedApiSchemas(crds: Json[]): Json[] {
+  const out: Json[] = [];
+  for (const [gv, api] of Object.entries(AGGREGATED_APIS)) {
+    const [group, version] = gv.split('/');
+    for (const c of crds) {
+      if (c.spec?.group !== `crd.${group}` || !api.kinds.includes(c.spec.names?.kind)) continue;
+      const served = ((c.spec.versions ?? []) as Json[]).find((v) => v.served !== false);
+      if (served) out.push({ ...c, metadata: { name: `${c.spec.names.plural}.${group}` }, spec: { ...c.spec, group, versions: [{ ...served, name: version }] } });
+    }
+  }
+  return out;
+}
+
+/** `group/version` and `group/version/Kind` for every served version of the CRDs. */
+function crdApiVersions(crds: Json[]): string[] {
+  return crds.flatMap((c) => ((c.spec?.versions ?? []) as Json[]).filter((v) => v.served !== false).flatMap((v) => [`${c.spec.group}/${v.name}`, `${c.spec.group}/${v.name}/${c.spec.names.kind}`]));
+}
+
+/**
+ * Values paths the chart passes through whole (keys below them are not chart values), `/`-separated because keys
+ * may contain dots (`grafana.ini`); `*` matches one key. The value says why.
+ */
+export type PassThrough = Record<string, string>;
+
+/**
+ * Keys of `values` absent from the chart's defaults, as `/`-separated paths. Below a pass-through path nothing is
+ * checked. Where a default is a list or a scalar and the value a map, the chart's schema (or template) is the judge.
+ */
+export function unknownValueKeys(values: Json, defaults: Json, passThrough: PassThrough, prefix: string[] = []): string[] {
+  const out: string[] = [];
+  for (const [key, value] of Object.entries(values)) {
+    const p = [...prefix, key];
+    if (matchesPassThrough(p, passThrough)) continue;
+    if (!(key in defaults)) {
+      out.push(p.join('/'));
+      continue;
+    }
+    const d = defaults[key];
+    if (isMap(value) && isMap(d)) out.push(...unknownValueKeys(value, d, passThrough, p));
+  }
+  return out;
+}
+
+function matchesPassThrough(p: string[], passThrough: PassThrough): boolean {
+  return Object.keys(passThrough).some((pattern) => {
+    const segments = pattern.split('/');
+    return segments.length === p.length && segments.every((s, i) => s === '*' || s === p[i]);
+  });
+}
+
+async function pool<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const queue = [...items];
+  await Promise.all(Array.from({ length: Math.min(size, queue.length) }, async () => {
+    for (let item = queue.shift(); item !== undefined; item = queue.shift()) await fn(item);
+  }));
+}
+
+export interface RenderOptions {
+  /** Values pass-through paths per chart name (Chart.yaml name). */
+  readonly passThrough: Record<string, PassThrough>;
+  /** Overrides of a release's values (merged over the synthesized ones): to prove a check fails on old values. */
+  readonly edit?: Record<string, (values: Json) => Json>;
+}
+
+/** Renders and checks every release of `<env>-platform`; see the file comment. */
+export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions): Promise<PlatformRender> {
+  const helm = setupHelm();
+  const t0 = Date.now();
+  const timing: Record<string, number> = {};
+  const { stacks, outdir } = synthesize(env);
+  timing.synth = Date.now() - t0;
+  const stackId = `${env}-platform`;
+  const platform = stacks[stackId]!;
+  const stackDir = path.join(outdir, 'stacks', stackId);
+  const kubeVersion = loadEnvironments([env])[0]!.config.cluster.kubernetesVersion;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `render-${env}-`));
+  const findings: Finding[] = [];
+  const parents = ancestry(platform);
+
+  const namespaceLevels: Record<string, PodSecurityLevel> = {};
+  for (const ns of Object.values((platform.resource?.kubernetes_namespace_v1 ?? {}) as Record<string, Json>)) {
+    namespaceLevels[ns.metadata.name as string] = (ns.metadata.labels?.['pod-security.kubernetes.io/enforce'] as PodSecurityLevel | undefined) ?? 'privileged';
+  }
+
+  interface Pending { name: string; namespace: string; chart: string; values: Json; valuesText: string; sensitive: string[]; ancestors: string[] }
+  const pending: Pending[] = Object.values((platform.resource?.helm_release ?? {}) as Record<string, Json>).map((r) => {
+    const unresolved: string[] = [];
+    const name = r.name as string;
+    const namespace = resolveReferences(r.namespace as string, stackId, stacks, unresolved);
+    let valuesText = resolveReferences(((r.values ?? []) as string[]).join('\n'), stackId, stacks, unresolved);
+    let values = (parse(valuesText, { version: '1.1' }) as Json | null) ?? {};
+    if (options.edit?.[name]) {
+      values = options.edit[name]!(values);
+      valuesText = stringify(values, { version: '1.1', lineWidth: 0 });
+    }
+    for (const u of unresolved) findings.push({ release: name, check: 'references', message: `cannot resolve ${u} from the synthesized stacks` });
+    return { name, namespace, chart: path.join(stackDir, r.chart as string), values, valuesText, sensitive: ((r.set_sensitive ?? []) as Json[]).map((s) => s.name as string), ancestors: parents[name] ?? [] };
+  });
+
+  const rendered: Record<string, RenderedRelease> = {};
+  const allCrds: Json[] = [];
+  // CRDs each release makes available to the ones after it (its crds/ directory and its templates).
+  const provides = new Map<string, Json[]>();
+  const done = new Set<string>();
+  while (done.size < pending.length) {
+    const wave = pending.filter((p) => !done.has(p.name) && p.ancestors.every((a) => done.has(a)));
+    if (wave.length === 0) throw new Error(`depends_on cycle among ${pending.filter((p) => !done.has(p.name)).map((p) => p.name).join(', ')}`);
+    await pool(wave, 2, async (p) => {
+      const dirOfChart = chartDir(p.chart);
+      const own = crdsDirCrds(dirOfChart);
+      const available = [...p.ancestors.flatMap((a) => provides.get(a) ?? []), ...own];
+      const aggregated = Object.entries(AGGREGATED_APIS).filter(([, a]) => p.ancestors.includes(a.release)).flatMap(([gv, a]) => [gv, ...a.kinds.map((k) => `${gv}/${k}`)]);
+      const apiVersions = [...new Set([...crdApiVersions(available), ...aggregated])].sort();
+      const valuesFile = path.join(dir, `${p.name}.values.yaml`);
+      fs.writeFileSync(valuesFile, p.valuesText);
+      const args = ['template', p.name, p.chart, '--namespace', p.namespace, '-f', valuesFile, '--kube-version', kubeVersion, '--include-crds'];
+      for (const s of p.sensitive) args.push('--set-string', `${s}=${SENSITIVE_PLACEHOLDER}`);
+      for (const a of apiVersions) args.push('--api-versions', a);
+      let text = '';
+      let error: string | undefined;
+      try {
+        text = (await run(helm, args, { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 })).stdout;
+      } catch (err) {
+        error = String((err as { stderr?: string }).stderr ?? err).trim();
+        findings.push({ release: p.name, check: 'render', message: error });
+      }
+      // The validator gets everything but the CRDs (verbatim upstream files, large, and their schemas are used, not judged).
+      fs.writeFileSync(path.join(dir, `${p.name}.yaml`), text.split(/^---$/m).filter((d) => !/^kind: CustomResourceDefinition$/m.test(d)).join('---'));
+      const docs = parseAllDocuments(text, { logLevel: 'error' }).map((d) => d.toJS() as Manifest | null).filter((d): d is Manifest => d !== null && typeof d === 'object');
+      const crds = docs.filter((d) => d.kind === 'CustomResourceDefinition');
+      provides.set(p.name, [...own, ...crds]);
+      allCrds.push(...crds);
+      rendered[p.name] = { ...p, apiVersions, text, docs, error, defaults: chartDefaults(dirOfChart) };
+    });
+    for (const p of wave) done.add(p.name);
+  }
+
+  timing.render = Date.now() - t0 - timing.synth!;
+  for (const r of Object.values(rendered)) {
+    const chartName = readYaml(path.join(chartDir(r.chart), 'Chart.yaml')).name as string;
+    for (const key of unknownValueKeys(r.values, r.defaults, options.passThrough[chartName] ?? {})) {
+      findings.push({ release: r.name, check: 'values', message: `${key}: not a value of chart ${chartName} (values.yaml); a typo, a renamed key, or a pass-through map to list` });
+    }
+    // A custom resource needs its CRD (or aggregated API) installed before the release: by an ancestor, or by
+    // this release's own crds/ directory. CRDs in the release's own templates do not count (Helm maps every kind of
+    // the manifest before creating anything), except for post-install/upgrade hooks, created after the templates.
+    const available = new Set(r.apiVersions.filter((a) => a.split('/').length === 3));
+    const ownTemplates = new Set(crdApiVersions(r.docs.filter((d) => d.kind === 'CustomResourceDefinition')));
+    for (const d of r.docs) {
+      const group = d.apiVersion.includes('/') ? d.apiVersion.split('/')[0]! : '';
+      if (BUILTIN_GROUPS.has(group)) continue;
+      const key = `${d.apiVersion}/${d.kind}`;
+      const postHook = /post-(install|upgrade)/.test(d.metadata.annotations?.['helm.sh/hook'] ?? '');
+      if (available.has(key) || (postHook && ownTemplates.has(key))) continue;
+      findings.push({ release: r.name, check: 'ordering', message: `${d.kind}/${d.metadata.name} (${d.apiVersion}): its CRD is not installed by a release this one depends on` });
+    }
+    for (const d of r.docs) {
+      const spec = podSpec(d);
+      if (!spec) continue;
+      const ns = d.metadata.namespace ?? r.namespace;
+      const level = namespaceLevels[ns] ?? 'privileged';
+      for (const v of podSecurityViolations(spec, level)) findings.push({ release: r.name, check: 'pod-security', message: `${d.kind}/${d.metadata.name} in ${ns} (enforce=${level}): ${v}` });
+    }
+  }
+
+  // Objects of every release in one validator run (one process start): built-in kinds against kubernetes-models,
+  // custom resources against the CRDs the platform installs.
+  const crdFile = path.join(dir, 'crds.yaml');
+  fs.writeFileSync(crdFile, [...allCrds, ...aggregatedApiSchemas(allCrds)].map((c) => stringify(c)).join('---\n'));
+  const files = Object.keys(rendered).filter((n) => rendered[n]!.text).map((n) => path.join(dir, `${n}.yaml`));
+  if (files.length > 0) {
+    const v = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'validate-manifests.mjs'), '--json', `--crds=${crdFile}`, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (v.status === 2 || !v.stdout) throw new Error(`validate-manifests failed to run: ${v.stderr}`);
+    const result = JSON.parse(v.stdout) as { problems: { where: string; kind: string; name: string; path: string; message: string }[] };
+    for (const p of result.problems) {
+      const release = path.basename(p.where.split('#')[0]!).replace(/\.yaml$/, '');
+      findings.push({ release, check: 'schema', message: `${p.kind}/${p.name} ${p.path}: ${p.message} (${p.where.split(' ').slice(1).join(' ')})` });
+    }
+  }
+
+  timing.total = Date.now() - t0;
+  if (process.env.RENDER_TIMING) console.log(env, timing);
+  return { env, helm, kubeVersion, stacks, platform, releases: rendered, namespaceLevels, crds: allCrds, findings, dir };
+}
+
+/** Findings formatted one per line, for readable test failures. */
+export function formatFindings(findings: ReadonlyArray<Finding>): string[] {
+  return findings.map((f) => `${f.release} [${f.check}] ${f.message}`);
+}
