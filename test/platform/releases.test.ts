@@ -7,6 +7,7 @@ const COMMON: Record<string, [ChartName | undefined, string]> = {
   'kubelet-csr-approver': ['kubeletCsrApprover', 'kube-system'],
   'cluster-policy-tier': [undefined, 'kube-system'],
   'cluster-policies': [undefined, 'kube-system'],
+  'prometheus-operator-crds': ['kubePrometheusStack', 'monitoring'],
   'kube-prometheus-stack': ['kubePrometheusStack', 'monitoring'],
   'metrics-server': ['metricsServer', 'kube-system'],
   traefik: ['traefik', 'traefik'],
@@ -72,12 +73,13 @@ describe.each(['dev', 'prod'] as const)('%s releases', (env) => {
     for (const name of Object.keys(EXPECTED[env]).filter((n) => n !== 'calico')) expect(ancestors(json(), name)).toContain('calico');
   });
 
-  test('monitoring CRDs before everything that ships ServiceMonitors', () => {
-    for (const name of ['metrics-server', 'traefik', 'argo-cd', 'gitops-bootstrap']) expect(ancestors(json(), name)).toContain('kube-prometheus-stack');
+  test('monitoring CRDs, installed on their own, before everything that ships ServiceMonitors, which does not wait for the monitoring stack', () => {
+    for (const name of ['kube-prometheus-stack', 'metrics-server', 'traefik', 'argo-cd', 'gitops-bootstrap']) expect(ancestors(json(), name)).toContain('prometheus-operator-crds');
+    for (const name of ['metrics-server', 'traefik', 'argo-cd', 'gitops-bootstrap']) expect(ancestors(json(), name)).not.toContain('kube-prometheus-stack');
   });
 
-  test('Argo CD after the ingress; the workload after Argo CD', () => {
-    expect(ancestors(json(), 'argo-cd')).toContain('traefik');
+  test('Argo CD beside the ingress (its Ingress needs no running controller); the workload after Argo CD', () => {
+    expect(ancestors(json(), 'argo-cd')).not.toContain('traefik');
     expect(ancestors(json(), 'gitops-bootstrap')).toContain('argo-cd');
   });
 
@@ -106,7 +108,7 @@ test('prod: the cloud controller manager goes first after the CNI (until it runs
 test('a cluster that brings its own CNI gets no Calico release, and nothing depends on one', () => {
   const { json } = build('dev', { cniInstalledByCluster: true });
   expect(Object.keys(releases(json))).not.toContain('calico');
-  expect(ancestors(json, 'argo-cd')).toContain('kube-prometheus-stack');
+  expect(ancestors(json, 'argo-cd')).toContain('prometheus-operator-crds');
   expect(json.resource.kubernetes_namespace_v1).not.toHaveProperty('namespace-tigera-operator');
 });
 
