@@ -140,7 +140,9 @@ export function resultTable(results: ReadonlyArray<CheckResult>): string {
   const widths = rows[0]!.map((_, c) => Math.min(70, Math.max(...rows.map((r) => r[c]!.length))));
   const line = (r: string[]) => r.map((cell, c) => (cell.length > widths[c]! ? cell.slice(0, widths[c]! - 1) + '…' : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-  const failed = results.map((r, i) => ({ r, i })).filter(({ r }) => !r.pass && r.hint);
-  if (failed.length > 0) out.push('', 'Hints:', ...failed.map(({ r, i }) => `  ${i + 1}. ${r.hint}`));
+  // One line per distinct hint, listing the checks it explains.
+  const byHint = new Map<string, number[]>();
+  results.forEach((r, i) => { if (!r.pass && r.hint) byHint.set(r.hint, [...(byHint.get(r.hint) ?? []), i + 1]); });
+  if (byHint.size > 0) out.push('', 'Hints:', ...[...byHint.entries()].map(([hint, ids]) => `  ${ids.join(', ')}: ${hint}`));
   return out.join('\n');
 }

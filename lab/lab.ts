@@ -51,6 +51,8 @@ export interface LabResult {
 }
 
 const LINK_GW = '169.254.0.1';
+/** Where on-premises recursion goes (documentation range; dropped at the edge, never leaves the lab). */
+const LAB_ROOT = '192.0.2.53';
 const AZURE_GW_PUBLIC = ['192.0.2.1', '192.0.2.2'];
 const CHARON_PLUGINS = 'random nonce openssl gmp pem pkcs1 x509 pubkey kdf aes sha1 sha2 hmac gcm kernel-libipsec kernel-netlink socket-default vici';
 
@@ -223,7 +225,9 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     const dnsDir = path.join(lab.dir, 'dns');
     fs.mkdirSync(dnsDir);
     const domains = model.plan.rules.filter((r) => r.targets.some((t) => dnsIps.includes(t))).map((r) => r.domain.replace(/\.$/, ''));
-    lab.write('dns/root.hints', '. 60 IN NS root.lab.\nroot.lab. 60 IN A 127.0.0.2\n');
+    // No internet in the lab: recursion beyond the forwarders goes to a root that the edge silently drops, like an
+    // on-premises DNS server that has neither the forwarders nor a way out (the field symptom: nslookup times out).
+    lab.write('dns/root.hints', `. 60 IN NS root.lab.\nroot.lab. 60 IN A ${LAB_ROOT}\n`);
     for (const d of domains) lab.write(`dns/${d}.db`, `$ORIGIN ${d}.\n$TTL 10\n@ IN SOA ns hostmaster 1 60 60 600 10\n@ IN NS ns\nns IN A ${dnsIps[0]}\nlab-probe IN A ${dnsIps[0]}\n`);
     const forwardersFile = path.join(handoffDir, 'named.conf.azure-forwarders');
     const onPremNamed = lab.write('dns/named.conf', [
@@ -266,7 +270,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     for (const role of ['azgw', 'device']) {
       lab.etc(role, 'strongswan.conf', strongswanConf(lab, role));
       // Own /run per daemon (pid file, sockets): a tmpfs mounted inside this `ip netns exec` shell's mount namespace.
-      lab.daemon(role, `charon-${role}`, 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon');
+      lab.daemon(role, `charon-${role}-stdout`, 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon');
     }
     const vici = (role: string) => `unix://${path.join(lab.dir, `${role}.vici`)}`;
     for (const role of ['azgw', 'device']) await until(`charon in ${role}`, 10000, () => (fs.existsSync(path.join(lab.dir, `${role}.vici`)) ? true : undefined));
@@ -282,8 +286,8 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     let tunnel = false;
     if (!loadError) {
       try {
-        await until('the tunnel', 8000, () => (sasUp() ? true : undefined));
-        tunnel = true;
+        const failed = () => /NO_PROPOSAL_CHOSEN|AUTHENTICATION_FAILED|TS_UNACCEPTABLE/.test(lab.readLog('charon-device'));
+        tunnel = await until('the tunnel', 8000, () => (sasUp() ? true : failed() ? false : undefined));
       } catch { /* diagnosed below */ }
     }
     const tunnelMs = Date.now() - tunnelStarted;
@@ -310,7 +314,9 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
       const r = await runProbesIn(lab, role, idx.map((i) => checks[i]!.probe));
       idx.forEach((i, k) => (results[i] = r[k]!));
     }));
-    return { env: options.env, results: [tunnelResult, ...judgeAll(checks, results)], notes, seconds: (Date.now() - started) / 1000 };
+    // Without a tunnel every check across it fails too: point at the cause instead of repeating symptoms' hints.
+    const judged = judgeAll(checks, results).map((r) => (tunnel || r.pass ? r : { ...r, hint: 'follows from check 1: no tunnel; fix the tunnel first' }));
+    return { env: options.env, results: [tunnelResult, ...judged], notes, seconds: (Date.now() - started) / 1000 };
   } finally {
     lab.cleanup();
   }
