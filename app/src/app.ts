@@ -1,6 +1,6 @@
 // Wiring: settings -> database, queue adapter, assignment API client, metrics.
 import { dirname, join } from 'node:path';
-import { connect, type Db } from './db';
+import { connect, type Db, type PgTimeouts } from './db';
 import type { CycleDeps } from './cycle';
 import type { Logger } from './log';
 import { migrationsDir } from './migrate';
@@ -18,8 +18,8 @@ export function webDist(): string {
   return process.env.WEB_DIST ?? join(packageRoot(), 'web', 'dist');
 }
 
-export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string }): Promise<Db> {
-  return connect(opts.databaseUrl ?? process.env.DATABASE_URL, opts.dataDir ?? process.env.PGLITE_DATA_DIR);
+export async function openDatabase(opts: { databaseUrl?: string; dataDir?: string; timeouts?: Partial<PgTimeouts> }): Promise<Db> {
+  return connect(opts.databaseUrl ?? process.env.DATABASE_URL, opts.dataDir ?? process.env.PGLITE_DATA_DIR, opts.timeouts);
 }
 
 export function adapters(s: Settings): { queue: QueueSource; sink: AssignmentSink; fields?: CycleDeps['fields']; resolvedStatuses?: readonly string[] } {
@@ -29,7 +29,10 @@ export function adapters(s: Settings): { queue: QueueSource; sink: AssignmentSin
   let simulated: SimulatedQueue | undefined;
   if (s.queue.type === 'http') {
     const q = s.queue;
-    queue = new HttpQueue({ url: q.url, itemsPath: q.itemsPath, sinceParam: q.sinceParam, headers: authHeaders(q.auth, resolveToken(q.auth)), timeoutSeconds: q.timeoutSeconds });
+    queue = new HttpQueue({
+      url: q.url, itemsPath: q.itemsPath, sinceParam: q.sinceParam, headers: authHeaders(q.auth, resolveToken(q.auth)), timeoutSeconds: q.timeoutSeconds,
+      pagination: q.pagination, listsAllOpenCases: q.listsAllOpenCases, caseUrl: q.caseUrl,
+    });
     fields = q.fields;
     resolvedStatuses = q.resolvedStatuses;
   } else {
@@ -49,5 +52,8 @@ export function adapters(s: Settings): { queue: QueueSource; sink: AssignmentSin
 
 export function cycleDeps(db: Db, s: Settings, log: Logger, observe?: CycleDeps['observe']): CycleDeps {
   const a = adapters(s);
-  return { store: new SqlStore(db), ...a, engineers: s.engineerList, policyConfig: s.policy, log, observe };
+  return {
+    store: new SqlStore(db), ...a, engineers: s.engineerList, policyConfig: s.policy, log, observe,
+    reading: s.reading, outbox: s.outbox, deadlineSeconds: s.cycle.deadlineSeconds,
+  };
 }

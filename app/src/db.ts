@@ -14,8 +14,29 @@ export interface Db extends Queryable {
   close(): Promise<void>;
 }
 
-export function connectPostgres(connectionString: string, max = 5): Db {
-  const pool = new Pool({ connectionString, max, application_name: 'case-assigner' });
+/** Server-side limits on every connection, so a frozen or partitioned worker cannot stall the others. */
+export interface PgTimeouts {
+  /** Waiting for a lock (row, table, the planning advisory lock) longer than this fails the statement. */
+  readonly lockTimeoutMs: number;
+  readonly statementTimeoutMs: number;
+  /** A session idle inside a transaction (its client froze or vanished) is ended and its locks released. */
+  readonly idleInTransactionTimeoutMs: number;
+  /** TCP keepalives: a dead peer on either side is noticed instead of waited on forever. */
+  readonly keepAliveInitialDelayMs: number;
+  readonly poolSize: number;
+}
+
+export const DEFAULT_PG_TIMEOUTS: PgTimeouts = { lockTimeoutMs: 10_000, statementTimeoutMs: 60_000, idleInTransactionTimeoutMs: 15_000, keepAliveInitialDelayMs: 10_000, poolSize: 5 };
+
+export function connectPostgres(connectionString: string, max?: number, timeouts: Partial<PgTimeouts> = {}): Db {
+  const t = { ...DEFAULT_PG_TIMEOUTS, ...timeouts };
+  const pool = new Pool({
+    connectionString, max: max ?? t.poolSize, application_name: process.env.CASE_ASSIGNER_APP_NAME ?? 'case-assigner',
+    lock_timeout: t.lockTimeoutMs, statement_timeout: t.statementTimeoutMs, idle_in_transaction_session_timeout: t.idleInTransactionTimeoutMs,
+    // Client-side bound slightly above the server's: a server that stopped answering does not hang the cycle.
+    query_timeout: t.statementTimeoutMs + 5_000, connectionTimeoutMillis: 10_000,
+    keepAlive: true, keepAliveInitialDelayMillis: t.keepAliveInitialDelayMs,
+  });
   // An idle client error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
   return {
@@ -62,6 +83,6 @@ export async function connectPglite(dataDir?: string): Promise<Db> {
   };
 }
 
-export async function connect(databaseUrl: string | undefined, pgliteDir?: string): Promise<Db> {
-  return databaseUrl ? connectPostgres(databaseUrl) : connectPglite(pgliteDir);
+export async function connect(databaseUrl: string | undefined, pgliteDir?: string, timeouts?: Partial<PgTimeouts>): Promise<Db> {
+  return databaseUrl ? connectPostgres(databaseUrl, undefined, timeouts) : connectPglite(pgliteDir);
 }

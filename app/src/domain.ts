@@ -54,6 +54,8 @@ export interface IncomingCase {
   readonly createdAt: Date;
   /** The queue says the case is closed: it frees capacity. */
   readonly resolved: boolean;
+  /** The queue's own SLA deadline, when its records carry one (it wins over createdAt + slaHours). */
+  readonly slaDeadline?: Date;
 }
 
 /** An open case waiting for an engineer. */

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import type { Engineer, PolicyConfig, Severity, SeverityRule } from './domain';
 import { SEVERITIES, WEEKDAYS } from './domain';
 import { isValidTimeZone } from './shift';
+import { normalizeProduct } from './queue/records';
+import { SENSITIVE_KEY, paginationSchema, redactUrl, runtimeKeys } from './settings-runtime';
 import { DEFAULT_CRITICAL, criticalSchema, type CriticalConfig } from './critical';
 
 export const DEFAULT_SETTINGS_PATH = '/app/config/settings.yaml';
@@ -57,6 +59,8 @@ const fieldMapSchema = z.strictObject({
   customer: z.string().default('customer'),
   createdAt: z.string().default('createdAt'),
   status: z.string().default('status'),
+  /** Optional: the queue's own SLA deadline per case (it wins over createdAt + slaHours). */
+  slaDeadline: z.string().optional(),
 });
 
 const httpQueueSchema = z.strictObject({
@@ -70,6 +74,12 @@ const httpQueueSchema = z.strictObject({
   fields: fieldMapSchema.default(fieldMapSchema.parse({})),
   resolvedStatuses: z.array(z.string()).default(['resolved', 'closed']),
   timeoutSeconds: z.number().positive().default(10),
+  /** How the queue pages (README "Queue API contract"); absent = one response holds everything. */
+  pagination: paginationSchema.optional(),
+  /** The listing without sinceParam returns every open case: enables reconciliation (reading.fullSweepEveryMinutes). */
+  listsAllOpenCases: z.boolean().default(false),
+  /** One case by id, `{id}` in the URL: re-checked before a case a full listing missed is freed. */
+  caseUrl: z.url().optional(),
 });
 
 const simulatedQueueSchema = z.strictObject({
@@ -100,6 +110,7 @@ export const settingsSchema = z
     /** Rules that protect critical work (src/critical.ts, docs/policy.md); every field has a default. */
     critical: criticalSchema.default(DEFAULT_CRITICAL),
     engineers: z.array(engineerSchema).min(1),
+    ...runtimeKeys,
   });
 
 /**
@@ -146,7 +157,9 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 export function describeIssues(issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
   return issues.map((i) => {
     const got = valueAt(input, i.path);
-    const shown = got === undefined || typeof got === 'object' ? '' : ` (got ${JSON.stringify(got)})`;
+    // Never echo a secret (these lines end up in pod logs): values under sensitive keys are hidden, URLs lose user-info.
+    const secret = i.path.some((p) => typeof p === 'string' && SENSITIVE_KEY.test(p));
+    const shown = got === undefined || typeof got === 'object' ? '' : secret ? ' (got <redacted>)' : ` (got ${JSON.stringify(typeof got === 'string' ? redactUrl(got) : got)})`;
     return `${formatPath(i.path)}: ${i.message}${shown}`;
   });
 }
@@ -157,7 +170,9 @@ export function engineerId(e: { id?: string; name: string }): string {
 
 export function toEngineer(e: z.output<typeof engineerSchema>): Engineer {
   const id = engineerId(e);
-  return { id, name: e.name, email: e.email ?? `${id}@example.invalid`, capacity: e.capacity, readiness: e.readiness, shift: e.shift, outOfOffice: e.outOfOffice };
+  // Readiness keys are product names: normalized like queue records' products (README "Product names").
+  const readiness = Object.fromEntries(Object.entries(e.readiness).map(([p, r]) => [normalizeProduct(p), r]));
+  return { id, name: e.name, email: e.email ?? `${id}@example.invalid`, capacity: e.capacity, readiness, shift: e.shift, outOfOffice: e.outOfOffice };
 }
 
 /** Policy version: a readable prefix plus a hash of every rule that changes decisions, so the log shows rule changes. */

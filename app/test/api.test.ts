@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../src/api/server';
+import { buildOpsServer, buildServer } from '../src/api/server';
 import { runCycle } from '../src/cycle';
 import type { Db } from '../src/db';
 import { silentLogger } from '../src/log';
@@ -24,6 +24,7 @@ async function call(server: FastifyInstance, path: string): Promise<Res> {
 let pg: TestPostgres;
 let db: Db;
 let app: FastifyInstance;
+let ops: FastifyInstance;
 const NOW = minutes(MONDAY_10, 5);
 
 describePg('HTTP API (on PostgreSQL)', () => {
@@ -34,12 +35,16 @@ beforeAll(async () => {
   const engineers = [eng('ana', { name: 'Ana' }), eng('bo', { name: 'Bo', readiness: { aks: 1, vm: 2 } })];
   const queue = new ScriptedQueue([[record('C-1', 'C', '2026-01-05T09:00:00Z'), record('A-1', 'A', '2026-01-05T09:30:00Z'), record('A-2', 'A', '2026-01-05T09:20:00Z', 'network')]]);
   await runCycle({ store: new SqlStore(db), queue, sink: new FlakySink(), engineers, policyConfig: CFG, log: silentLogger }, MONDAY_10);
-  app = await buildServer({ db, metrics: createMetrics(db, { defaultMetrics: false }), atRiskMinutes: 30, clock: () => NOW });
+  const metrics = createMetrics(db, { defaultMetrics: false });
+  app = await buildServer({ db, metrics, atRiskMinutes: 30, clock: () => NOW, statsCacheSeconds: 0 });
   await app.listen({ port: 0, host: '127.0.0.1' });
+  ops = await buildOpsServer({ db, metrics, atRiskMinutes: 30, clock: () => NOW });
+  await ops.listen({ port: 0, host: '127.0.0.1' });
 });
 
 afterAll(async () => {
   await app?.close();
+  await ops?.close();
   await db?.close();
   pg?.stop();
 });
@@ -124,10 +129,11 @@ describe('GET /stats, /engineers', () => {
 });
 
 describe('operations endpoints', () => {
-  it('serves health, readiness, metrics and the OpenAPI document', async () => {
-    expect((await call(app, '/healthz')).json()).toEqual({ status: 'ok' });
-    expect((await call(app, '/readyz')).json()).toEqual({ status: 'ready' });
-    const m = await call(app, '/metrics');
+  it('serves health, readiness and metrics on the operations listener only, and the OpenAPI document', async () => {
+    expect((await call(ops, '/healthz')).json()).toEqual({ status: 'ok' });
+    expect((await call(ops, '/readyz')).json()).toEqual({ status: 'ready' });
+    for (const p of ['/healthz', '/readyz', '/metrics']) expect((await call(app, p)).statusCode).toBe(404);
+    const m = await call(ops, '/metrics');
     expect(m.body).toContain('case_assigner_assignments_total{engineer="ana",product="aks"} 1');
     expect(m.body).toContain('case_assigner_queue_depth 1');
     expect(m.body).toContain('case_assigner_unassignable_cases 1');
@@ -135,13 +141,13 @@ describe('operations endpoints', () => {
     expect(m.body).toContain('case_assigner_http_request_duration_seconds_bucket');
     const doc = (await call(app, '/openapi.json')).json();
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/cases', '/cases/{id}', '/stats', '/engineers', '/healthz', '/readyz', '/metrics']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/cases', '/cases/{id}', '/stats', '/engineers']));
     expect(doc.components.schemas.CaseView.required).toContain('atRisk');
   });
 
   it('reports 503 on /readyz when the database is gone', async () => {
     const broken = { ...db, query: async () => { throw new Error('connection refused'); } } as unknown as Db;
-    const app2 = await buildServer({ db: broken, metrics: createMetrics(broken, { defaultMetrics: false }), atRiskMinutes: 30 });
+    const app2 = await buildOpsServer({ db: broken, metrics: createMetrics(broken, { defaultMetrics: false }), atRiskMinutes: 30 });
     await app2.listen({ port: 0, host: '127.0.0.1' });
     const res = await call(app2, '/readyz');
     expect(res.statusCode).toBe(503);

@@ -78,7 +78,7 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${port}/`;
   server = spawn(
     process.execPath,
-    ['-r', join(APP_DIR, 'scripts', 'swc-register.js'), join(APP_DIR, 'src', 'cli.ts'), 'serve', '--with-worker', '--port', String(port), '--host', '127.0.0.1', '--settings', SETTINGS],
+    ['-r', join(APP_DIR, 'scripts', 'swc-register.js'), join(APP_DIR, 'src', 'cli.ts'), 'serve', '--with-worker', '--port', String(port), '--ops-port', '0', '--host', '127.0.0.1', '--settings', SETTINGS],
     // Embedded PGlite: no DATABASE_URL, whatever the environment running the tests has.
     { cwd: APP_DIR, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DATABASE_URL: '' } },
   );

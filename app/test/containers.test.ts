@@ -30,7 +30,8 @@ describe('Dockerfiles', () => {
   test('the API image serves the settings path and port the chart and compose use', () => {
     const text = read('app/Dockerfile');
     expect(text).toMatch(/CASE_ASSIGNER_SETTINGS=\/app\/config\/settings\.yaml/);
-    expect(text).toMatch(/^EXPOSE 8000$/m);
+    // 8000: API and dashboard; 9464: probes and metrics (a separate listener, not routed by the ingress).
+    expect(text).toMatch(/^EXPOSE 8000 9464$/m);
     expect(read('app/web/Dockerfile')).toMatch(/^EXPOSE 8080$/m);
   });
 });

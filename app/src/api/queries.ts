@@ -7,6 +7,9 @@ export const SORT_FIELDS = {
   status: 'c.status', engineerId: 'c.engineer_id', assignedAt: 'c.assigned_at',
 } as const;
 export type SortField = keyof typeof SORT_FIELDS;
+const NULLABLE_SORT = new Set<SortField>(['engineerId', 'assignedAt']);
+/** /cases counts matches up to this many. */
+export const TOTAL_CAP = 10_000;
 
 export interface CaseQuery {
   engineer?: string; product?: string; severity?: string; status?: string; since?: Date;
@@ -44,14 +47,22 @@ export async function listCases(db: Db, q: CaseQuery, now: Date, atRiskMinutes: 
   if (q.status) add('c.status = ?', q.status);
   if (q.since) add('c.created_at >= ?', q.since);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  const total = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM cases c ${whereSql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) - 2}`)}`, params.slice(2));
+  // Bounded: counting stops at TOTAL_CAP + 1 rows (a year of cases must not be counted on every page view).
+  const total = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM cases c ${whereSql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) - 2}`)} LIMIT ${TOTAL_CAP + 1}) t`,
+    params.slice(2),
+  );
+  // NULLS LAST only where a column can be NULL: on NOT NULL columns it would stop the (sla_deadline, id)-style indexes
+  // from serving the order.
+  const nulls = NULLABLE_SORT.has(q.sort) ? ' NULLS LAST' : '';
   const rows = await db.query<CaseRow>(
     `SELECT ${CASE_COLUMNS} FROM cases c LEFT JOIN engineers e ON e.id = c.engineer_id ${whereSql}
-      ORDER BY ${SORT_FIELDS[q.sort]} ${q.dir === 'asc' ? 'ASC' : 'DESC'} NULLS LAST, c.id ASC
-      LIMIT ${q.limit} OFFSET ${q.offset}`,
+      ORDER BY ${SORT_FIELDS[q.sort]} ${q.dir === 'asc' ? 'ASC' : 'DESC'}${nulls}, c.id ${q.dir === 'asc' ? 'ASC' : 'DESC'}
+      LIMIT ${Math.min(500, Math.max(1, Math.trunc(q.limit)))} OFFSET ${Math.min(10_000, Math.max(0, Math.trunc(q.offset)))}`,
     params,
   );
-  return { items: rows.rows.map(caseView), total: total.rows[0].n, limit: q.limit, offset: q.offset };
+  const n = total.rows[0].n;
+  return { items: rows.rows.map(caseView), total: Math.min(n, TOTAL_CAP), totalExact: n <= TOTAL_CAP, limit: q.limit, offset: q.offset };
 }
 
 export async function getCase(db: Db, id: string, now: Date, atRiskMinutes: number) {
@@ -89,29 +100,41 @@ export function jainIndex(xs: readonly number[]): number {
 export async function stats(db: Db, now: Date, atRiskMinutes: number) {
   const dayStart = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
   const weekAgo = new Date(now.getTime() - 7 * 86_400_000);
+  // Every query below is bounded by an index over open cases, recent rows or one engineer's rows (migration 002), so
+  // a year of history costs the same as a week.
   const engineers = await db.query<{ id: string; name: string; capacity: number; open: number; load: number; today: number; week: number }>(
-    `SELECT e.id, e.name, e.capacity,
-            (SELECT count(*)::int FROM cases c WHERE c.engineer_id = e.id AND c.status = 'assigned') AS open,
-            (SELECT coalesce(sum(c.weight), 0)::float8 FROM cases c WHERE c.engineer_id = e.id AND c.status = 'assigned') AS load,
-            (SELECT count(*)::int FROM assignments a WHERE a.engineer_id = e.id AND a.assigned_at >= $1) AS today,
-            (SELECT count(*)::int FROM assignments a WHERE a.engineer_id = e.id AND a.assigned_at >= $2) AS week
-       FROM engineers e WHERE e.active ORDER BY e.name, e.id`,
+    `SELECT e.id, e.name, e.capacity, coalesce(l.open, 0)::int AS open, coalesce(l.load, 0)::float8 AS load,
+            coalesce(r.today, 0)::int AS today, coalesce(r.week, 0)::int AS week
+       FROM engineers e
+       LEFT JOIN (SELECT engineer_id, count(*) AS open, sum(weight) AS load FROM cases WHERE status = 'assigned' GROUP BY 1) l ON l.engineer_id = e.id
+       LEFT JOIN (SELECT engineer_id, count(*) FILTER (WHERE assigned_at >= $1) AS today, count(*) AS week
+                    FROM assignments WHERE assigned_at >= $2 GROUP BY 1) r ON r.engineer_id = e.id
+      WHERE e.active ORDER BY e.name, e.id`,
     [dayStart, weekAgo],
   );
+  // Products with open (not resolved) cases.
   const products = await db.query<{ product: string; open: number; unassigned: number }>(
-    `SELECT product, count(*) FILTER (WHERE status <> 'resolved')::int AS open,
-            count(*) FILTER (WHERE status IN ('unassigned', 'flagged'))::int AS unassigned
-       FROM cases GROUP BY product ORDER BY product`,
+    `SELECT product, count(*)::int AS open, count(*) FILTER (WHERE status IN ('unassigned', 'flagged'))::int AS unassigned
+       FROM cases WHERE status <> 'resolved' GROUP BY product ORDER BY product`,
   );
-  const totals = await db.query<{ waiting: number; at_risk: number; flagged: number; breached: number; decided: number }>(
-    `SELECT count(*) FILTER (WHERE status IN ('unassigned', 'flagged'))::int AS waiting,
-            count(*) FILTER (WHERE status IN ('unassigned', 'flagged') AND sla_deadline <= $1::timestamptz + make_interval(mins => $2::int))::int AS at_risk,
-            count(*) FILTER (WHERE status = 'flagged')::int AS flagged,
-            count(*) FILTER (WHERE created_at >= $3 AND (assigned_at > sla_deadline OR (assigned_at IS NULL AND status <> 'resolved' AND sla_deadline < $1)))::int AS breached,
-            count(*) FILTER (WHERE created_at >= $3 AND (assigned_at IS NOT NULL OR sla_deadline < $1))::int AS decided
-       FROM cases`,
-    [now, Math.round(atRiskMinutes), weekAgo],
+  const open = await db.query<{ waiting: number; at_risk: number; flagged: number }>(
+    `SELECT count(*)::int AS waiting,
+            count(*) FILTER (WHERE sla_deadline <= $1::timestamptz + make_interval(mins => $2::int))::int AS at_risk,
+            count(*) FILTER (WHERE status = 'flagged')::int AS flagged
+       FROM cases WHERE status IN ('unassigned', 'flagged')`,
+    [now, Math.round(atRiskMinutes)],
   );
+  const week = await db.query<{ breached: number; decided: number }>(
+    `SELECT count(*) FILTER (WHERE assigned_at > sla_deadline OR (assigned_at IS NULL AND status <> 'resolved' AND sla_deadline < $1))::int AS breached,
+            count(*) FILTER (WHERE assigned_at IS NOT NULL OR sla_deadline < $1)::int AS decided
+       FROM cases WHERE created_at >= $2`,
+    [now, weekAgo],
+  );
+  const outbox = await db.query<{ pending: number; dead: number }>(
+    `SELECT (SELECT count(*)::int FROM assignments WHERE posted_at IS NULL AND dead_at IS NULL) AS pending,
+            (SELECT count(*)::int FROM assignments WHERE posted_at IS NULL AND dead_at IS NOT NULL) AS dead`,
+  );
+  const totals = { rows: [{ ...open.rows[0], ...week.rows[0] }] };
   const last = await db.query<{ started_at: Date; finished_at: Date | null; outcome: 'ok' | 'failed' | 'running'; assigned: number; error: string | null }>(
     `SELECT started_at, finished_at, outcome, assigned, error FROM cycles ORDER BY id DESC LIMIT 1`,
   );
@@ -128,6 +151,7 @@ export async function stats(db: Db, now: Date, atRiskMinutes: number) {
     flagged: t.flagged,
     slaBreachRate: t.decided === 0 ? 0 : t.breached / t.decided,
     jainIndex: jainIndex(eng.map((e) => e.load / e.capacity)),
+    outbox: { pending: outbox.rows[0].pending, deadLettered: outbox.rows[0].dead },
     lastCycle: lc ? { startedAt: iso(lc.started_at)!, finishedAt: iso(lc.finished_at), outcome: lc.outcome, assigned: lc.assigned, error: lc.error } : null,
   };
 }

@@ -43,17 +43,23 @@ export const caseDetailSchema = {
 export const caseListQuery = {
   type: 'object', additionalProperties: false,
   properties: {
-    engineer: { type: 'string', minLength: 1 }, product: { type: 'string', minLength: 1 },
+    engineer: { type: 'string', minLength: 1, maxLength: 200 }, product: { type: 'string', minLength: 1, maxLength: 200 },
     severity: { type: 'string', enum: ['A', 'B', 'C'] }, status: { type: 'string', enum: ['unassigned', 'assigned', 'flagged', 'resolved'] },
-    since: { type: 'string', format: 'date-time' },
-    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 },
+    since: { type: 'string', format: 'date-time', maxLength: 40 },
+    // Deep offsets scan and discard rows: narrow with filters (since, status, engineer) instead.
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, maximum: 10_000, default: 0 },
     sort: { type: 'string', pattern: '^(createdAt|slaDeadline|severity|product|status|engineerId|assignedAt):(asc|desc)$', default: 'slaDeadline:asc' },
   },
 } as const;
 
 export const caseListSchema = {
   $id: 'CaseList', type: 'object', required: ['items', 'total', 'limit', 'offset'],
-  properties: { items: { type: 'array', items: { $ref: 'CaseView#' } }, total: { type: 'integer' }, limit: { type: 'integer' }, offset: { type: 'integer' } },
+  properties: {
+    items: { type: 'array', items: { $ref: 'CaseView#' } },
+    total: { type: 'integer', description: 'matching cases, counted up to 10,000 (see totalExact)' },
+    totalExact: { type: 'boolean', description: 'false when more than 10,000 cases match and total is the cap' },
+    limit: { type: 'integer' }, offset: { type: 'integer' },
+  },
 } as const;
 
 export const statsSchema = {
@@ -72,6 +78,13 @@ export const statsSchema = {
     unassigned: { type: 'integer' }, atRisk: { type: 'integer' }, queueDepth: { type: 'integer' }, flagged: { type: 'integer' },
     slaBreachRate: { type: 'number', description: 'share of cases created in the last 7 days assigned after, or still waiting past, their SLA deadline' },
     jainIndex: { type: 'number', description: "Jain's fairness index over open load / capacity" },
+    outbox: {
+      type: 'object', required: ['pending', 'deadLettered'],
+      properties: {
+        pending: { type: 'integer', description: 'assignments not yet acknowledged by the assignment API (retried with backoff)' },
+        deadLettered: { type: 'integer', description: 'assignments refused for good or after the maximum attempts: the engineer was not told' },
+      },
+    },
     lastCycle: {
       type: ['object', 'null'], required: ['startedAt', 'finishedAt', 'outcome', 'assigned', 'error'],
       properties: { startedAt: ts, finishedAt: { type: ['string', 'null'], format: 'date-time' }, outcome: { type: 'string', enum: ['ok', 'failed', 'running'] }, assigned: { type: 'integer' }, error: nullable('string') },

@@ -5,11 +5,15 @@ import { slaDeadline } from '../domain';
 import { materialize, planCycle, type AssignedCase, type Plan } from '../plan';
 import type { AssignmentFlags } from '../critical';
 import type { PolicyName } from '../policy';
-import { idempotencyKey, type CycleSummary, type OutboxItem, type PostResult, type Rejected, type Store } from './store';
+import { DEFAULT_OUTBOX, backoffMs, idempotencyKey, type CycleSummary, type DrainResult, type OutboxItem, type OutboxPolicy, type PostResult, type QueueCursor, type Rejected, type Store, type UpsertResult } from './store';
 
-export interface MemCase extends Omit<OpenCase, 'status' | 'lastOutcome' | 'lastLadderStep'> {
+export interface MemCase extends Omit<OpenCase, 'status' | 'lastOutcome' | 'lastLadderStep' | 'product' | 'severity' | 'slaDeadline'> {
+  product: OpenCase['product'];
+  severity: OpenCase['severity'];
+  slaDeadline: Date;
   readonly customer: string;
-  readonly weight: number;
+  weight: number;
+  lastSeenAt: Date;
   status: OpenCase['status'] | 'assigned' | 'resolved';
   engineerId: string | null;
   assignedAt: Date | null;
@@ -23,6 +27,7 @@ export interface MemCase extends Omit<OpenCase, 'status' | 'lastOutcome' | 'last
 interface MemAssignment extends Omit<OutboxItem, 'attempts'>, AssignmentFlags {
   attempts: number;
   postedAt: Date | null;
+  deadAt: Date | null;
   nextPostAt: number;
 }
 
@@ -54,37 +59,79 @@ export class MemoryStore implements Store {
     this.cycles[id - 1].outcome = outcome;
   }
 
-  async lastSuccessfulCycleStart(): Promise<Date | null> {
-    for (let i = this.cycles.length - 1; i >= 0; i--) if (this.cycles[i].outcome === 'ok') return this.cycles[i].startedAt;
-    return null;
+  async reapCycles(): Promise<number> {
+    return 0;
   }
 
-  async upsertCases(cases: readonly IncomingCase[], cfg: PolicyConfig, _now: Date): Promise<{ inserted: number; resolved: number }> {
-    let inserted = 0;
-    let resolved = 0;
+  private cursor: QueueCursor | null = null;
+  async getCursor(): Promise<QueueCursor | null> {
+    return this.cursor;
+  }
+  async saveCursor(c: QueueCursor): Promise<void> {
+    this.cursor = c;
+  }
+
+  private release(c: MemCase): void {
+    this.assignedOpen.delete(c.id);
+    if (c.status === 'assigned' && c.engineerId) {
+      const s = this.state.get(c.engineerId)!;
+      s.load -= c.weight;
+      s.open -= 1;
+    }
+  }
+
+  async upsertCases(cases: readonly IncomingCase[], cfg: PolicyConfig, now: Date): Promise<UpsertResult> {
+    const out: UpsertResult = { inserted: 0, resolved: 0, reopened: 0, updated: 0 };
     for (const c of cases) {
       const have = this.cases.get(c.id);
+      const deadline = c.slaDeadline ?? slaDeadline(c.createdAt, c.severity, cfg);
+      const weight = cfg.severities[c.severity].weight;
       if (!have) {
-        inserted++;
+        out.inserted++;
         this.cases.set(c.id, {
-          id: c.id, product: c.product, severity: c.severity, customer: c.customer, createdAt: c.createdAt,
-          slaDeadline: slaDeadline(c.createdAt, c.severity, cfg), weight: cfg.severities[c.severity].weight,
+          id: c.id, product: c.product, severity: c.severity, customer: c.customer, createdAt: c.createdAt, lastSeenAt: now,
+          slaDeadline: deadline, weight,
           status: c.resolved ? 'resolved' : 'unassigned', engineerId: null, assignedAt: null, ladderStep: null, lastOutcome: null, lastLadderStep: null,
         });
         if (!c.resolved) this.open.add(c.id);
-      } else if (c.resolved && have.status !== 'resolved') {
-        resolved++;
-        if (have.status === 'assigned' && have.engineerId) {
-          const s = this.state.get(have.engineerId)!;
-          s.load -= have.weight;
-          s.open -= 1;
-        }
+        continue;
+      }
+      have.lastSeenAt = now;
+      if (c.resolved && have.status !== 'resolved') {
+        out.resolved++;
+        this.release(have);
         have.status = 'resolved';
         this.open.delete(c.id);
-        this.assignedOpen.delete(c.id);
+      } else if (!c.resolved && have.status === 'resolved') {
+        out.reopened++;
+        Object.assign(have, { status: 'unassigned', engineerId: null, assignedAt: null, ladderStep: null, lastOutcome: null, lastLadderStep: null });
+        this.open.add(c.id);
+      } else if (have.product !== c.product || have.severity !== c.severity || have.slaDeadline.getTime() !== deadline.getTime()) {
+        out.updated++;
       }
+      if (have.status === 'assigned' && have.engineerId) this.state.get(have.engineerId)!.load += weight - have.weight;
+      Object.assign(have, { product: c.product, severity: c.severity, slaDeadline: deadline, weight });
     }
-    return { inserted, resolved };
+    return out;
+  }
+
+  async openCasesNotSeenSince(t: Date, limit: number): Promise<string[]> {
+    const out: string[] = [];
+    for (const c of this.cases.values()) if (c.status !== 'resolved' && c.lastSeenAt < t && out.length < limit) out.push(c.id);
+    return out.sort();
+  }
+
+  async closeCases(ids: readonly string[]): Promise<number> {
+    let n = 0;
+    for (const id of ids) {
+      const c = this.cases.get(id);
+      if (!c || c.status === 'resolved') continue;
+      this.release(c);
+      c.status = 'resolved';
+      this.open.delete(id);
+      n++;
+    }
+    return n;
   }
 
   async recordRejects(_cycleId: number, rejects: readonly Rejected[]): Promise<void> {
@@ -129,7 +176,7 @@ export class MemoryStore implements Store {
       this.assignments.push({
         assignmentId: this.assignments.length + 1, caseId: a.caseId, engineerId: a.engineerId, engineerEmail: this.engineers.get(a.engineerId)?.email ?? '',
         assignedAt: now, ladderStep: a.ladderStep, policyVersion: versions.get(a.caseId) ?? cfg.version, idempotencyKey: idempotencyKey(a.caseId, now),
-        attempts: 0, postedAt: null, nextPostAt: now.getTime(), ...flags(a),
+        attempts: 0, postedAt: null, deadAt: null, nextPostAt: now.getTime(), ...flags(a),
       });
     }
     // Rebalancing: the case changes hands; the new assignee is posted (naming the previous one) like any assignment.
@@ -152,7 +199,7 @@ export class MemoryStore implements Store {
       this.assignments.push({
         assignmentId: this.assignments.length + 1, caseId: m.caseId, engineerId: m.engineerId, engineerEmail: this.engineers.get(m.engineerId)?.email ?? '',
         assignedAt: now, ladderStep: 0, policyVersion: versions.get(m.caseId) ?? cfg.version, idempotencyKey: idempotencyKey(m.caseId, now),
-        attempts: 0, postedAt: null, nextPostAt: now.getTime(), ...flags(m), reassignedFrom: m.fromEngineerId,
+        attempts: 0, postedAt: null, deadAt: null, nextPostAt: now.getTime(), ...flags(m), reassignedFrom: m.fromEngineerId,
       });
     }
     for (const ch of plan.statusChanges) {
@@ -167,23 +214,34 @@ export class MemoryStore implements Store {
 
   private unposted: number = 0;
 
-  async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date): Promise<{ posted: number; failed: number }> {
+  async drainOutbox(post: (item: OutboxItem) => Promise<PostResult>, now: Date, policy: Partial<OutboxPolicy> = {}): Promise<DrainResult> {
+    const p = { ...DEFAULT_OUTBOX, ...policy };
     let posted = 0;
     let failed = 0;
+    let deadLettered = 0;
+    let consecutive = 0;
     for (let i = this.unposted; i < this.assignments.length; i++) {
       const a = this.assignments[i];
-      if (a.postedAt || a.nextPostAt > now.getTime()) continue;
+      if (a.postedAt || a.deadAt || a.nextPostAt > now.getTime()) continue;
+      if (consecutive >= p.maxConsecutiveFailures && posted === 0) return { posted, failed, deadLettered, stopped: true };
       const res = await post(a);
       a.attempts++;
       if (res.ok) {
         a.postedAt = now;
         posted++;
+        consecutive = 0;
       } else {
-        a.nextPostAt = now.getTime() + 1;
-        failed++;
+        consecutive++;
+        if (res.permanent || a.attempts >= p.maxAttempts) {
+          a.deadAt = now;
+          deadLettered++;
+        } else {
+          a.nextPostAt = now.getTime() + backoffMs(a.attempts, p, p.random);
+          failed++;
+        }
       }
     }
-    while (this.unposted < this.assignments.length && this.assignments[this.unposted].postedAt) this.unposted++;
-    return { posted, failed };
+    while (this.unposted < this.assignments.length && (this.assignments[this.unposted].postedAt || this.assignments[this.unposted].deadAt)) this.unposted++;
+    return { posted, failed, deadLettered, stopped: false };
   }
 }
