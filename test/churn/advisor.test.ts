@@ -121,6 +121,65 @@ describe('Windows perfmon / typeperf CSV', () => {
   });
 });
 
+describe('parser variants', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'churn-var-'));
+  const write = (name: string, text: string) => {
+    const f = path.join(dir, name);
+    fs.writeFileSync(f, text);
+    return f;
+  };
+
+  it('sysstat 9 `iostat -x` (avg-cpu sections, no r_await/w_await, wsec/s) with LVM volumes', () => {
+    const report = [
+      'avg-cpu:  %user   %nice %system %iowait  %steal   %idle',
+      '           0.33    0.00    0.12    0.35    0.00   99.21',
+      '',
+      'Device:         rrqm/s   wrqm/s     r/s     w/s   rsec/s   wsec/s avgrq-sz avgqu-sz   await  svctm  %util',
+    ];
+    const text = [
+      'Linux 2.6.32-71.29.1.el6.x86_64 (db-legacy)     08/27/2012      _x86_64_        (2 CPU)',
+      '',
+      ...report, 'sda               0.02     1.09    0.03    1.27     1.06    16.18    13.24     0.01    7.32   5.41   0.70', 'dm-0              0.00     0.00    0.01    1.39     0.25    11.08     8.10     0.01    6.02   2.82   0.39', '',
+      ...report, 'sda               0.00    10.00    1.00  400.00     8.00  9600.00    23.92     0.50    1.20   0.40  16.00', 'dm-0              0.00     0.00    1.00  410.00     8.00  9600.00    23.38     0.50    1.20   0.40  16.10', '',
+    ].join('\n');
+    const [server] = json(write('rhel6.txt', text)).servers;
+    expect(server).toMatchObject({ name: 'db-legacy', database: true, intervals: 1, sinceBootReport: 'ignored' });
+    expect(server!.disks).toEqual([expect.objectContaining({ device: 'sda', avgMBps: Number(((9600 * 512) / 1024 / 1024).toFixed(3)), avgWriteKB: 12 })]);
+    expect(server!.ignoredDevices.map((d) => d.device)).toEqual(['dm-0']);
+  });
+
+  it('iostat -t timestamps and a comma decimal locale', () => {
+    const header = 'Device            r/s     rkB/s     w/s     wkB/s wareq-sz';
+    const text = ['Linux 6.1.0 (app3) \t12/02/2026 \t_x86_64_\t(4 CPU)', '', '12/02/2026 08:00:00 AM', header, 'vdb 1,00 2,00 100,00 1600,00 16,00', '', '12/02/2026 08:10:00 AM', header, 'vdb 1,00 2,00 200,00 3200,00 16,00', ''].join('\n');
+    const [server] = json(write('comma.txt', text)).servers;
+    expect(server!.disks[0]).toMatchObject({ device: 'vdb', avgMBps: 3.125, avgWriteKB: 16, fits: 'Premium P10/P15' });
+  });
+
+  it('a single since-boot iostat report is used but flagged; --no-boot-report keeps the first report', () => {
+    const text = ['Linux 6.1.0 (app4) \t12/02/2026', '', 'Device w/s wkB/s', 'vdb 10.00 1024.00', ''].join('\n');
+    const only = json(write('once.txt', text));
+    expect(only.servers[0]).toMatchObject({ sinceBootReport: 'only-report', intervals: 1 });
+    expect(only.warnings).toEqual([expect.stringMatching(/only one iostat report, which covers the time since boot/)]);
+    expect(json('--no-boot-report', write('y.txt', text)).servers[0]).toMatchObject({ sinceBootReport: 'none', intervals: 1 });
+  });
+
+  it('a perfmon CSV collected from several hosts gives one server each; --server cannot name it', () => {
+    const h = (host: string, c: string) => `"\\\\${host}\\PhysicalDisk(0 C:)\\${c}"`;
+    const text = [`"(PDH-CSV 4.0) (UTC)(0)",${h('WEB1', 'Disk Write Bytes/sec')},${h('WEB2', 'Disk Write Bytes/sec')}`, '"01/01/2024 00:00:00.000","1048576","2097152"', ''].join('\r\n');
+    const f = write('two.csv', text);
+    expect(json(f).servers.map((s) => [s.name, s.disks[0]!.avgMBps, s.disks[0]!.avgWriteKB])).toEqual([['WEB1', 1, null], ['WEB2', 2, null]]);
+    expect(json(f).warnings).toEqual([expect.stringMatching(/WEB1 0 C:: the write size is unknown/), expect.stringMatching(/WEB2 0 C:: the write size is unknown/)]);
+    expect(runChurn(['--server', 'x', f]).stderr).toMatch(/--server x cannot name a file that holds 2 hosts \(WEB1, WEB2\)/);
+  });
+
+  it('diskstats: a counter that went down (reboot) skips that interval with a warning', () => {
+    const text = ['# host: db9', '1700000000', '   8 0 sda 0 0 0 0 100 0 2048 0 0 0 0', '1700000010', '   8 0 sda 0 0 0 0 10 0 200 0 0 0 0', '1700000020', '   8 0 sda 0 0 0 0 110 0 20200 0 0 0 0', ''].join('\n');
+    const report = json(write('reboot.txt', text));
+    expect(report.servers[0]!.disks[0]).toMatchObject({ device: 'sda', avgWriteKB: 100 });
+    expect(report.warnings).toEqual([expect.stringMatching(/sda: counters went down between lines 2 and 4 \(reboot or counter wrap\)/)]);
+  });
+});
+
 describe('the whole set', () => {
   it('counts process servers at 2 TB a day and the v2 cache account share', () => {
     // 12 copies of a 20 MB/s disk = 240 MB/s = 20,250 GB/day: 10 process servers; 240/6000 of a v2 account.

@@ -38,6 +38,11 @@ describe('device filtering', () => {
     expect(s.ignored.map((i) => i.device)).toEqual(['sda1', 'sda2', 'nvme0n1p1', 'dm-0', 'md0', 'loop3', 'ram0', 'zram0', 'sr0', '_Total']);
     expect(s.warnings).toEqual([]);
   });
+  it('drops iostat -N mapping names (vg-lv) over present disks', () => {
+    const s = selectDevices(['sda', 'centos-root', 'vg_data-lv_mysql']);
+    expect(s.kept).toEqual(['sda']);
+    expect(s.ignored.map((i) => i.reason)).toEqual([expect.stringMatching(/device-mapper name \(iostat -N\)/), expect.stringMatching(/device-mapper name/)]);
+  });
   it('keeps dm- devices with a warning when no whole disk was captured', () => {
     const s = selectDevices(['dm-0', 'dm-1']);
     expect(s.kept).toEqual(['dm-0', 'dm-1']);
