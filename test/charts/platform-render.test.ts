@@ -1,6 +1,11 @@
 // Every helm_release of dev and prod rendered from the in-repo archives with the synthesized values: see
 // platform-render.ts for what is checked, docs/chart.md ("What the render test guarantees") for why.
-import { formatFindings, PassThrough, PlatformRender, renderPlatform } from './platform-render';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { stringify } from 'yaml';
+import { loadEnvironments } from '../../config';
+import { formatFindings, missingCrds, PassThrough, PlatformRender, renderOne, renderPlatform } from './platform-render';
+import { podSecurityViolations } from './pod-security';
 
 /** Maps each chart passes through whole (rendered as given), per chart name; the value says where it goes. */
 export const PASS_THROUGH: Record<string, PassThrough> = {
@@ -44,5 +49,148 @@ describe.each(ENVS)('%s-platform', (env) => {
   const r = () => renders[env]!;
   test('every release renders, and nothing the checks find', () => {
     expect(formatFindings(r().findings)).toEqual([]);
+  });
+});
+
+// --- Each fix, on the rendered objects: every test fails on the values the platform shipped before. ---
+
+type Doc = PlatformRender['releases'][string]['docs'][number];
+const docsOf = (env: (typeof ENVS)[number], release: string): Doc[] => renders[env]!.releases[release]!.docs;
+const pick = (docs: Doc[], kind: string, name?: RegExp): Doc[] => docs.filter((d) => d.kind === kind && (!name || name.test(d.metadata.name)));
+const only = (docs: Doc[], kind: string, name?: RegExp): Doc => {
+  const hits = pick(docs, kind, name);
+  if (hits.length !== 1) throw new Error(`expected one ${kind} ${name ?? ''}, found ${hits.map((h) => h.metadata.name).join(', ') || 'none'}`);
+  return hits[0]!;
+};
+const args = (d: Doc, container?: string): string[] => {
+  const cs = d.spec.template.spec.containers as { name: string; args?: string[] }[];
+  return (container ? cs.find((c) => c.name === container) : cs[0])?.args ?? [];
+};
+const config = (env: (typeof ENVS)[number]) => loadEnvironments([env])[0]!.config;
+
+describe.each(ENVS)('%s: the rendered platform', (env) => {
+  test('Traefik: access log on (chart 41 `accessLog`), Ingress status = the internal ingress load balancer\'s IP', () => {
+    const a = args(only(docsOf(env, 'traefik'), 'Deployment'));
+    expect(a).toContain('--accesslog=true');
+    expect(a).toContain(`--providers.kubernetesingress.ingressendpoint.ip=${config(env).cluster.ingress.privateIp}`);
+    expect(a.filter((x) => x.includes('publishedservice'))).toEqual([]);
+  });
+
+  test('kubelet-csr-approver runs the replicas its values ask for (`replicas`; `replicaCount` is not a key of the chart)', () => {
+    expect(only(docsOf(env, 'kubelet-csr-approver'), 'Deployment').spec.replicas).toBe(1);
+  });
+
+  test('metrics-server: the ServiceMonitor exists and /metrics is open to it (metrics.enabled)', () => {
+    const docs = docsOf(env, 'metrics-server');
+    expect(pick(docs, 'ServiceMonitor')).toHaveLength(1);
+    expect(args(only(docs, 'Deployment'))).toContain('--authorization-always-allow-paths=/metrics');
+  });
+
+  test('Grafana files dashboards in the folder their ConfigMap\'s grafana_folder annotation names', () => {
+    const docs = docsOf(env, 'kube-prometheus-stack');
+    const grafana = only(docs, 'StatefulSet', /grafana$/);
+    const sidecar = (grafana.spec.template.spec.containers as { name: string; env?: { name: string; value?: string }[] }[]).find((c) => c.name === 'grafana-sc-dashboard')!;
+    expect(sidecar.env).toEqual(expect.arrayContaining([{ name: 'FOLDER_ANNOTATION', value: 'grafana_folder' }]));
+    const provider = pick(docs, 'ConfigMap').find((c) => Object.keys(c.data ?? {}).includes('provider.yaml'))!;
+    expect(provider.data['provider.yaml']).toMatch(/foldersFromFilesStructure: true/);
+  });
+
+  test('Prometheus and Alertmanager announce the https URL Traefik serves them on', () => {
+    const docs = docsOf(env, 'kube-prometheus-stack');
+    const { cluster } = config(env);
+    const host = (key: 'prometheus' | 'alertmanager') => `${cluster.ingress.hosts[key]}.${cluster.dns.zoneName}`;
+    expect(only(docs, 'Prometheus').spec.externalUrl).toBe(`https://${host('prometheus')}/`);
+    expect(only(docs, 'Alertmanager').spec.externalUrl).toBe(`https://${host('alertmanager')}/`);
+  });
+
+  test('Argo CD\'s Redis is scraped in the mode the environment runs (redis metrics single-node, redis-ha exporter in HA)', () => {
+    const docs = docsOf(env, 'argo-cd');
+    const monitors = pick(docs, 'ServiceMonitor').map((m) => m.metadata.name);
+    if (env === 'prod') {
+      const redisHa = only(docs, 'StatefulSet', /redis-ha-server$/);
+      expect((redisHa.spec.template.spec.containers as { name: string }[]).map((c) => c.name)).toContain('redis-exporter');
+      expect(monitors.some((m) => /redis-ha/.test(m))).toBe(true);
+    } else {
+      expect(monitors.some((m) => /redis/.test(m))).toBe(true);
+      expect(pick(docs, 'StatefulSet', /redis-ha/)).toEqual([]);
+    }
+  });
+});
+
+test('prod: volume snapshots work: CRDs, snapshot controller and a VolumeSnapshotClass for disk.csi.azure.com', () => {
+  const docs = docsOf('prod', 'azuredisk-csi-driver');
+  expect(pick(docs, 'CustomResourceDefinition').map((c) => c.metadata.name).sort()).toEqual(['volumesnapshotclasses.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io', 'volumesnapshots.snapshot.storage.k8s.io']);
+  expect(pick(docs, 'Deployment', /snapshot-controller/)).toHaveLength(1);
+  const vsc = only(docs, 'VolumeSnapshotClass');
+  expect(vsc.driver).toBe('disk.csi.azure.com');
+  // Created after the CRDs exist (post-install hook), or the install fails mapping the kind.
+  expect(vsc.metadata.annotations?.['helm.sh/hook']).toBe('post-install');
+});
+
+test('dev: local-path-provisioner is rancher\'s own chart, the default class, with a pinned helper image', () => {
+  const r = renders.dev!.releases['local-path-provisioner']!;
+  expect(r.defaults.image.repository).toBe('rancher/local-path-provisioner');
+  const sc = only(r.docs, 'StorageClass');
+  expect(sc.metadata.name).toBe('local-path');
+  expect(sc.metadata.annotations?.['storageclass.kubernetes.io/is-default-class']).toBe('true');
+  expect(sc.volumeBindingMode).toBe('WaitForFirstConsumer');
+  const cm = only(r.docs, 'ConfigMap', /local-path-config/);
+  expect(cm.data['helperPod.yaml']).toMatch(/image: "?busybox:1\.37\.0"?/);
+});
+
+// --- The checks themselves fail on the old values (so a defect put back is caught). ---
+
+describe('the checks catch the old defects', () => {
+  const values = (env: (typeof ENVS)[number], release: string) => structuredClone(renders[env]!.releases[release]!.values);
+
+  test('Traefik with chart 40\'s `logs.access`: Helm\'s schema rejects it, and `helm lint` (plan with lint = true) too', () => {
+    const old = { ...values('dev', 'traefik'), logs: { access: { enabled: true } } };
+    delete old.accessLog;
+    expect(renderOne(renders.dev!, 'traefik', old).error).toMatch(/Additional property logs is not allowed/);
+    const r = renders.dev!.releases.traefik!;
+    const file = `${renders.dev!.dir}/traefik.old.values.yaml`;
+    writeFileSync(file, stringify(old, { version: '1.1' }));
+    const lint = spawnSync(renders.dev!.helm, ['lint', r.chart, '-f', file], { encoding: 'utf8' });
+    expect(lint.status).not.toBe(0);
+    expect(lint.stdout).toMatch(/Additional property logs is not allowed/);
+    expect(spawnSync(renders.dev!.helm, ['lint', r.chart, '-f', `${renders.dev!.dir}/traefik.values.yaml`], { encoding: 'utf8' }).status).toBe(0);
+  });
+
+  test('kubelet-csr-approver `replicaCount` is reported as unknown, and the chart runs its default 2', () => {
+    const old = values('dev', 'kubelet-csr-approver');
+    delete old.replicas;
+    old.replicaCount = 1;
+    const r = renderOne(renders.dev!, 'kubelet-csr-approver', old, PASS_THROUGH['kubelet-csr-approver']);
+    expect(r.unknownKeys).toEqual(['replicaCount']);
+    expect(pick(r.docs, 'Deployment')[0]!.spec.replicas).toBe(2);
+  });
+
+  test('metrics-server without metrics.enabled renders no ServiceMonitor', () => {
+    const old = values('dev', 'metrics-server');
+    delete old.metrics;
+    expect(pick(renderOne(renders.dev!, 'metrics-server', old).docs, 'ServiceMonitor')).toEqual([]);
+  });
+
+  test('a release whose ServiceMonitor CRD is not installed before it (depends_on cut) is refused: Traefik fails to render, the ordering check names the object', () => {
+    const r = renders.dev!.releases.traefik!;
+    const withoutMonitoring = r.apiVersions.filter((a) => !a.startsWith('monitoring.coreos.com/'));
+    const out = renderOne(renders.dev!, 'traefik', r.values, {}, withoutMonitoring);
+    expect(out.error ?? missingCrds(r.docs, withoutMonitoring).join('\n')).toMatch(/monitoring\.coreos\.com/);
+    expect(missingCrds(docsOf('dev', 'gitops-bootstrap'), [])).toEqual([
+      expect.stringMatching(/^AppProject\/case-assigner \(argoproj\.io\/v1alpha1\): its CRD is not installed/),
+      expect.stringMatching(/^Application\/case-assigner \(argoproj\.io\/v1alpha1\): its CRD is not installed/),
+    ]);
+  });
+
+  test('a pod that breaks its namespace\'s level is reported (Traefik on the host network in baseline `traefik`)', () => {
+    const r = renderOne(renders.dev!, 'traefik', { ...values('dev', 'traefik'), hostNetwork: true });
+    const deployment = only(r.docs, 'Deployment');
+    expect(podSecurityViolations(deployment.spec.template.spec, renders.dev!.namespaceLevels.traefik!)).toContain('hostNetwork: true');
+  });
+
+  test('Prometheus without an explicit external URL would announce http://', () => {
+    const old = values('dev', 'kube-prometheus-stack');
+    delete old.prometheus.prometheusSpec.externalUrl;
+    expect(only(renderOne(renders.dev!, 'kube-prometheus-stack', old).docs, 'Prometheus').spec.externalUrl).toMatch(/^http:\/\//);
   });
 });

@@ -354,19 +354,7 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
     for (const key of unknownValueKeys(r.values, r.defaults, options.passThrough[chartName] ?? {})) {
       findings.push({ release: r.name, check: 'values', message: `${key}: not a value of chart ${chartName} (values.yaml); a typo, a renamed key, or a pass-through map to list` });
     }
-    // A custom resource needs its CRD (or aggregated API) installed before the release: by an ancestor, or by
-    // this release's own crds/ directory. CRDs in the release's own templates do not count (Helm maps every kind of
-    // the manifest before creating anything), except for post-install/upgrade hooks, created after the templates.
-    const available = new Set(r.apiVersions.filter((a) => a.split('/').length === 3));
-    const ownTemplates = new Set(crdApiVersions(r.docs.filter((d) => d.kind === 'CustomResourceDefinition')));
-    for (const d of r.docs) {
-      const group = d.apiVersion.includes('/') ? d.apiVersion.split('/')[0]! : '';
-      if (BUILTIN_GROUPS.has(group)) continue;
-      const key = `${d.apiVersion}/${d.kind}`;
-      const postHook = /post-(install|upgrade)/.test(d.metadata.annotations?.['helm.sh/hook'] ?? '');
-      if (available.has(key) || (postHook && ownTemplates.has(key))) continue;
-      findings.push({ release: r.name, check: 'ordering', message: `${d.kind}/${d.metadata.name} (${d.apiVersion}): its CRD is not installed by a release this one depends on` });
-    }
+    for (const m of missingCrds(r.docs, r.apiVersions)) findings.push({ release: r.name, check: 'ordering', message: m });
     for (const d of r.docs) {
       const spec = podSpec(d);
       if (!spec) continue;
@@ -394,6 +382,44 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
   timing.total = Date.now() - t0;
   if (process.env.RENDER_TIMING) console.log(env, timing);
   return { env, helm, kubeVersion, stacks, platform, releases: rendered, namespaceLevels, crds: allCrds, findings, dir };
+}
+
+/**
+ * Renders one release again with other values (same chart, namespace, kube and API versions), and runs the values
+ * check: to prove a check fails on a defect's old values without rendering the whole platform again.
+ */
+export function renderOne(render: PlatformRender, name: string, values: Json, passThrough: PassThrough = {}, apiVersions?: string[]): { error?: string; docs: Manifest[]; unknownKeys: string[] } {
+  const r = render.releases[name];
+  if (!r) throw new Error(`no release ${name} in ${render.env}-platform`);
+  const file = path.join(render.dir, `${name}.edited.values.yaml`);
+  fs.writeFileSync(file, stringify(values, { version: '1.1', lineWidth: 0 }));
+  const args = ['template', name, r.chart, '--namespace', r.namespace, '-f', file, '--kube-version', render.kubeVersion];
+  for (const s of r.sensitive) args.push('--set-string', `${s}=${SENSITIVE_PLACEHOLDER}`);
+  for (const a of apiVersions ?? r.apiVersions) args.push('--api-versions', a);
+  const out = spawnSync(render.helm, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const docs = out.status === 0 ? parseAllDocuments(out.stdout, { logLevel: 'error' }).map((d) => d.toJS() as Manifest | null).filter((d): d is Manifest => d !== null && typeof d === 'object') : [];
+  return { ...(out.status === 0 ? {} : { error: out.stderr.trim() }), docs, unknownKeys: unknownValueKeys(values, r.defaults, passThrough) };
+}
+
+/**
+ * Custom resources of a release whose API is not installed before it. The API must come from a release it depends
+ * on, or from its own crds/ directory (both in `apiVersions`). CRDs in the release's own templates do not count
+ * (Helm maps every kind of the manifest before creating anything), except for post-install/upgrade hooks, which
+ * are created after the templates.
+ */
+export function missingCrds(docs: ReadonlyArray<Manifest>, apiVersions: ReadonlyArray<string>): string[] {
+  const available = new Set(apiVersions.filter((a) => a.split('/').length === 3));
+  const ownTemplates = new Set(crdApiVersions(docs.filter((d) => d.kind === 'CustomResourceDefinition')));
+  const out: string[] = [];
+  for (const d of docs) {
+    const group = d.apiVersion.includes('/') ? d.apiVersion.split('/')[0]! : '';
+    if (BUILTIN_GROUPS.has(group)) continue;
+    const key = `${d.apiVersion}/${d.kind}`;
+    const postHook = /post-(install|upgrade)/.test(d.metadata.annotations?.['helm.sh/hook'] ?? '');
+    if (available.has(key) || (postHook && ownTemplates.has(key))) continue;
+    out.push(`${d.kind}/${d.metadata.name} (${d.apiVersion}): its CRD is not installed by a release this one depends on`);
+  }
+  return out;
 }
 
 /** Findings formatted one per line, for readable test failures. */
