@@ -111,10 +111,11 @@ function churnMeasurement(): string[] {
     '',
     table(
       ['Source server', 'Command', 'Send back'],
+      // Code spans: the commands hold `*` and `\` that Markdown would otherwise take as emphasis and escapes.
       [
-        ['Linux with sysstat', 'iostat -dx 600 3 > "$(hostname).iostat"', 'the whole file: banner, all three reports (the first covers the time since boot and is ignored)'],
-        ['Linux without sysstat', '{ echo "# host: $(hostname)"; for i in 1 2 3 4; do date +%s.%N; cat /proc/diskstats; if [ "$i" -lt 4 ]; then sleep 600; fi; done; } > "$(hostname).diskstats"', 'the whole file (timestamps and all rows)'],
-        ['Windows', 'typeperf "\\PhysicalDisk(*)\\Disk Write Bytes/sec" "\\PhysicalDisk(*)\\Avg. Disk Bytes/Write" -si 60 -sc 180 -f CSV -o "%COMPUTERNAME%-churn.csv"', 'the CSV file'],
+        ['Linux with sysstat', '`iostat -dx 600 3 > "$(hostname).iostat"`', 'the whole file: banner, all three reports (the first covers the time since boot and is ignored)'],
+        ['Linux without sysstat', '`{ echo "# host: $(hostname)"; for i in 1 2 3 4; do date +%s.%N; cat /proc/diskstats; if [ "$i" -lt 4 ]; then sleep 600; fi; done; } > "$(hostname).diskstats"`', 'the whole file (timestamps and all rows)'],
+        ['Windows', '`typeperf "\\PhysicalDisk(*)\\Disk Write Bytes/sec" "\\PhysicalDisk(*)\\Avg. Disk Bytes/Write" -si 60 -sc 180 -f CSV -o "%COMPUTERNAME%-churn.csv"`', 'the CSV file'],
       ],
     ),
     '- Say which servers run a database (MySQL, MariaDB, PostgreSQL, SQL Server, Oracle): a busy database is usually better moved with the database migration service or native replication than replicated disk by disk.',

@@ -10,11 +10,13 @@ import { handoffModel } from '../../handoff/model';
 import { testConfig } from '../dns/fixtures';
 
 const rows = parseTables(runbook(handoffModel(testConfig('dev')))).find((t) => t[0]![0] === 'Source server')!.slice(1);
-const command = (source: string) => rows.find((r) => r[0] === source)![1]!;
+// Cells are Markdown code spans.
+const command = (source: string) => rows.find((r) => r[0] === source)![1]!.replace(/^`|`$/g, '');
 
 describe('runbook: measuring churn before replication', () => {
   it('asks for iostat -dx 600 3, /proc/diskstats snapshots and typeperf with the counters the advisor reads', () => {
     expect(rows.map((r) => r[0])).toEqual(['Linux with sysstat', 'Linux without sysstat', 'Windows']);
+    for (const r of rows) expect(r[1]).toMatch(/^`[^`]+`$/); // code spans: `*` and `\` stay literal
     expect(command('Linux with sysstat')).toBe('iostat -dx 600 3 > "$(hostname).iostat"');
     expect(command('Windows')).toContain('"\\PhysicalDisk(*)\\Disk Write Bytes/sec" "\\PhysicalDisk(*)\\Avg. Disk Bytes/Write"');
   });
