@@ -18,7 +18,7 @@ export interface ServerCapture {
   /** Host name found in the file (iostat banner, `# host:` line, perfmon counter path). */
   readonly host?: string;
   readonly intervals: ReadonlyArray<Interval>;
-  /** Devices a device absent from an interval did not write in it (iostat -z); otherwise it was not measured. */
+  /** True: a device missing from an interval wrote nothing in it (iostat -z hides idle devices); false: it was not measured. */
   readonly absentMeansIdle: boolean;
 }
 
