@@ -162,7 +162,7 @@ export function privateEndpoints(config: EnvironmentConfig): PrivateEndpointPlan
     plans.push({
       service: 'registry',
       subresource: 'registry',
-      zoneKeys: ['registry', 'registryData'],
+      zoneKeys: ['registry'],
       ipCount: 2,
       staticIps: [
         { memberName: 'registry', ip: slot('registry') },

@@ -7,7 +7,7 @@ import type { EnvironmentConfig, SUPPORTED_LOCATIONS } from './schema';
  * private endpoint articles, summarized in shared/reference/azure-hybrid-network.md section 3.
  */
 
-export type PrivateZoneKey = 'keyVault' | 'blob' | 'siteRecovery' | 'migrate' | 'backup' | 'postgres' | 'registry' | 'registryData';
+export type PrivateZoneKey = 'keyVault' | 'blob' | 'queue' | 'siteRecovery' | 'migrate' | 'backup' | 'postgres' | 'registry';
 
 export interface PrivateZoneSpec {
   /** Stable key: part of construct ids (Terraform addresses) and of the zone id outputs. */
@@ -62,16 +62,20 @@ export function privateZones(config: Pick<EnvironmentConfig, 'location' | 'servi
   if (s.backup) {
     const code = BACKUP_REGION_CODES[config.location];
     zones.push({ key: 'backup', name: `privatelink.${code}.backup.windowsazure.com`, forwarders: [`${code}.backup.windowsazure.com`], purpose: 'Backup vault (AzureBackup)' });
+    // Backup private endpoints (v1 experience) also get blob and queue endpoints on Azure Backup's own storage, created
+    // by the vault's managed identity, whose records go to these zones ("Private endpoints for Azure Backup", DNS).
+    if (!zones.some((z) => z.key === 'blob')) zones.push({ key: 'blob', name: 'privatelink.blob.core.windows.net', forwarders: ['blob.core.windows.net'], purpose: 'Azure Backup storage (blob endpoint created by the vault)' });
+    zones.push({ key: 'queue', name: 'privatelink.queue.core.windows.net', forwarders: ['queue.core.windows.net'], purpose: 'Azure Backup storage (queue endpoint created by the vault)' });
   }
   if (s.postgres) {
     zones.push({ key: 'postgres', name: 'privatelink.postgres.database.azure.com', forwarders: ['postgres.database.azure.com'], purpose: 'PostgreSQL Flexible Server (postgresqlServer)' });
   }
   if (s.registry) {
-    zones.push(
-      { key: 'registry', name: 'privatelink.azurecr.io', forwarders: ['azurecr.io'], purpose: 'container registry (registry)' },
-      // The data endpoint records live in a regional zone; `azurecr.io` already forwards its public parent.
-      { key: 'registryData', name: `${config.location}.data.privatelink.azurecr.io`, forwarders: [], purpose: 'container registry data endpoint (registry)' },
-    );
+    // One zone for the registry and its data endpoints: the endpoint writes `<registry>.<region>.data` into
+    // privatelink.azurecr.io. A separate `<region>.data.privatelink.azurecr.io` zone would shadow those records and
+    // break image pulls (NXDOMAIN); Azure's landing-zone private DNS module removed it for that reason. See
+    // CONFLICTING_ZONES below and policy rule HN-014.
+    zones.push({ key: 'registry', name: 'privatelink.azurecr.io', forwarders: ['azurecr.io'], purpose: 'container registry and its data endpoints (registry)' });
   }
   return zones;
 }
@@ -80,3 +84,12 @@ export function privateZones(config: Pick<EnvironmentConfig, 'location' | 'servi
 export function forwarderZones(zones: ReadonlyArray<PrivateZoneSpec>): string[] {
   return [...new Set(zones.flatMap((z) => z.forwarders))];
 }
+
+/**
+ * Zone names the private-link DNS guidance marks as conflicting: a zone nested inside another privatelink zone takes
+ * the names below it away from the parent, where the endpoint's zone group writes them. Checked by the DNS validator
+ * and by policy rule HN-014 on the synthesized zones.
+ */
+export const CONFLICTING_ZONES: ReadonlyArray<{ readonly pattern: RegExp; readonly why: string }> = [
+  { pattern: /^[a-z0-9]+\.data\.privatelink\.azurecr\.io$/, why: 'registry data endpoint records are written to privatelink.azurecr.io; a regional data zone shadows them and image pulls fail' },
+];

@@ -42,6 +42,16 @@ export function processServerLocation(config: EnvironmentConfig): 'onPremises' |
   return role ? { vnet: 'hub', subnet: role } : undefined;
 }
 
+/**
+ * On-premises sources allowed to TCP 443 on the private endpoints: `services.onPremisesHttpsClients` when set, else
+ * every on-premises prefix. The documented path (resolve through the resolver, then HTTPS over the tunnel) must work
+ * out of the box; policy rule HN-015 fails an endpoint subnet NSG that blocks it.
+ */
+export function onPremisesHttpsClients(config: EnvironmentConfig): string[] {
+  const declared = config.services.onPremisesHttpsClients;
+  return declared.length > 0 ? [...declared] : [...config.onPremises.addressPrefixes];
+}
+
 /** Priorities 100-1999 of the hub NSGs (and of a dedicated DNS VNet's resolver subnet) belong to this plan. */
 export function nsgAllows(config: EnvironmentConfig): NsgAllowPlan[] {
   const allows: NsgAllowPlan[] = [];
@@ -87,13 +97,11 @@ export function nsgAllows(config: EnvironmentConfig): NsgAllowPlan[] {
       });
     }
   }
-  if (config.services.onPremisesHttpsClients.length > 0) {
-    allows.push({
-      vnet: 'hub', subnet: 'privateEndpoints', name: 'AllowHttpsFromOnPremisesClients', priority: 220, protocol: 'Tcp',
-      sources: config.services.onPremisesHttpsClients, ports: ['443'],
-      description: 'Declared on-premises administrators reach the private endpoints on TCP 443.',
-    });
-  }
+  allows.push({
+    vnet: 'hub', subnet: 'privateEndpoints', name: 'AllowHttpsFromOnPremisesClients', priority: 220, protocol: 'Tcp',
+    sources: onPremisesHttpsClients(config), ports: ['443'],
+    description: 'On-premises clients reach the private endpoints over the tunnel on TCP 443 (the README walkthrough; narrow with services.onPremisesHttpsClients).',
+  });
   const pg = config.services.postgres;
   if (pg) {
     allows.push({
@@ -134,8 +142,8 @@ export function onPremisesFirewallRules(config: EnvironmentConfig): FirewallRule
       { source: asr.processServer, destination: 'login.microsoftonline.com (internet)', protocol: 'TCP', ports: '443', purpose: 'Microsoft Entra ID has no private endpoint: the appliance still authenticates over the internet' },
     );
   }
-  for (const c of config.services.onPremisesHttpsClients) {
-    rules.push({ source: c, destination: peSubnet, protocol: 'TCP', ports: '443', purpose: 'administrators to Key Vault / registry private endpoints' });
+  for (const c of onPremisesHttpsClients(config)) {
+    rules.push({ source: c, destination: peSubnet, protocol: 'TCP', ports: '443', purpose: 'on-premises clients to the private endpoints (Key Vault, registry, storage) over the tunnel' });
   }
   return rules;
 }

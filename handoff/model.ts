@@ -53,7 +53,7 @@ export function handoffModel(config: EnvironmentConfig, sources: ReadonlyArray<H
   const plan = dnsPlan(config);
   const extras = extraRecords(config, sources);
   const forwarders: Forwarder[] = forwarderZones(plan.zones).map((zone) => {
-    const zones = plan.zones.filter((z) => z.forwarders.includes(zone) || (zone === 'azurecr.io' && z.key === 'registryData'));
+    const zones = plan.zones.filter((z) => z.forwarders.includes(zone));
     return { zone, targets: [plan.inboundIp], privateZones: zones.map((z) => z.name), purpose: zones.map((z) => z.purpose).join('; ') };
   });
   for (const r of extras) {

@@ -1,4 +1,5 @@
 /** The two packs. Order inside a pack is the order findings are reported in. */
+import { applySafetyRules } from './rules/apply-safety';
 import { computeRules } from './rules/compute';
 import { dataServiceRules } from './rules/data-services';
 import { clientVnetsResolvePrivateEndpoints } from './rules/dns-clients';
@@ -20,7 +21,7 @@ export const azureBaseline: RulePack = {
 export const hybridNetwork: RulePack = {
   name: 'hybrid-network',
   description: 'Invariants of the hub/spoke VPN and private DNS design, checked across the stacks of one environment.',
-  rules: [...vpnPathRules, ...privateDnsRules, dnsPathOpen, clientVnetsResolvePrivateEndpoints],
+  rules: [...vpnPathRules, ...privateDnsRules, dnsPathOpen, clientVnetsResolvePrivateEndpoints, ...applySafetyRules],
 };
 
 export const defaultPacks: readonly RulePack[] = [azureBaseline, hybridNetwork];

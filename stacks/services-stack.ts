@@ -10,7 +10,7 @@ import { ReplicationCacheStorage } from '../constructs/services/cache-storage';
 import { PrivateContainerRegistry } from '../constructs/services/container-registry';
 import { PrivatePostgres } from '../constructs/services/postgres-server';
 import { ServicePrivateEndpoint } from '../constructs/services/private-endpoint';
-import { PrivateRecoveryVault } from '../constructs/services/recovery-vault';
+import { BACKUP_PRIVATE_ENDPOINT_ROLES, PrivateRecoveryVault } from '../constructs/services/recovery-vault';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 import type { KeyVaultStack } from './keyvault-stack';
 import type { NetworkStack } from './network-stack';
@@ -96,7 +96,16 @@ export class ServicesStack extends EnvironmentStack {
       endpoint(plans.get('cacheStorage'), this.cacheStorage.account.id);
     }
     if (s.backup) {
-      this.backupVault = new PrivateRecoveryVault(this, 'backup-vault', { name: names.backupVault, resourceGroupName: rg, location, tags });
+      this.backupVault = new PrivateRecoveryVault(this, 'backup-vault', {
+        name: names.backupVault,
+        resourceGroupName: rg,
+        location,
+        identityRoles: [
+          { role: BACKUP_PRIVATE_ENDPOINT_ROLES.vnet, scope: network.hub.vnet.id, description: 'Azure Backup creates the blob and queue private endpoints of its storage in the hub.' },
+          { role: BACKUP_PRIVATE_ENDPOINT_ROLES.dnsZones, scope: network.resourceGroup.id, description: 'Azure Backup writes its blob and queue records into the privatelink zones of <env>-network.' },
+        ],
+        tags,
+      });
       endpoint(plans.get('backup'), this.backupVault.vault.id);
     }
     if (s.postgres) {

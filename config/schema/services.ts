@@ -96,7 +96,11 @@ export const servicesSchema = z
     postgres: postgresSchema.optional(),
     /** Premium container registry with a private endpoint. Omit to disable. */
     registry: registrySchema.optional(),
-    /** Extra on-premises ranges allowed to reach the private endpoints on TCP 443 (administrators). @default [] */
+    /**
+     * On-premises ranges allowed to reach the private endpoints on TCP 443. Empty means every `onPremises.addressPrefixes`
+     * range (the documented client path: resolve through the resolver, then HTTPS over the tunnel); list narrower
+     * ranges to restrict it. @default []
+     */
     onPremisesHttpsClients: z.array(cidr).default([]),
   });
 

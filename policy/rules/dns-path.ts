@@ -39,7 +39,7 @@ export interface RuleView {
 }
 
 /** Inline rules of an NSG plus the azurerm_network_security_rule resources that name it (anywhere in the environment). */
-function rulesOf(ctx: StackContext, nsg: SynthResource): RuleView[] {
+export function rulesOf(ctx: StackContext, nsg: SynthResource): RuleView[] {
   const nctx = nsg.stack === ctx.stack ? ctx : ctx.app.stack(nsg.stack);
   const nsgName = nctx.attr(nsg.config, 'name');
   const inline = blocks(nsg.config['security_rule']).map((b) => ({ label: `${nsg.address} rule '${String(b['name'])}'`, fields: b, ctx: nctx }));

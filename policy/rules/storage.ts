@@ -1,5 +1,5 @@
 /** Storage account rules (checkov CKV_AZURE_3/44/59/190/35, CKV2_AZURE_40), on azurerm 4.x attribute names. */
-import type { StackContext } from '../resolve';
+import type { Resolved, StackContext } from '../resolve';
 import type { Problem, Rule, SynthResource } from '../types';
 import { expectAttribute, fail, unknown, unknownMessage } from './helpers';
 
@@ -27,15 +27,34 @@ export const storageMinTls: Rule = {
   check: (r, ctx) => expectAttribute(r, ctx, 'min_tls_version', { allowed: ['TLS1_2', 'TLS1_3'], whenMissing: 'fail', expected: "'TLS1_2' or newer" }),
 };
 
+/**
+ * Closed public endpoint: access Disabled, or Enabled with a firewall that admits no network and no IP (default Deny,
+ * empty ip_rules and virtual_network_subnet_ids), leaving only private endpoints and the trusted-services bypass.
+ * The second form is what Site Recovery's cache account needs (HN-012): Azure Storage ignores the trusted-services
+ * exception when public network access is Disabled.
+ */
+function publicEndpointClosed(r: SynthResource, ctx: StackContext): Problem[] {
+  const access = ctx.attr(r.config, 'public_network_access_enabled');
+  if (!access.known) return [unknown(unknownMessage('public_network_access_enabled', access.expression, 'a closed public endpoint'))];
+  if (access.value === false) return [];
+  const action = ctx.attr(r.config, 'network_rules', 'default_action');
+  const ips = ctx.attr(r.config, 'network_rules', 'ip_rules');
+  const subnets = ctx.attr(r.config, 'network_rules', 'virtual_network_subnet_ids');
+  for (const v of [action, ips, subnets]) if (!v.known) return [unknown(unknownMessage('network_rules', v.expression, 'a closed public endpoint'))];
+  const empty = (v: Resolved) => v.known && (v.value === undefined || v.value === null || (Array.isArray(v.value) && v.value.length === 0));
+  if (action.known && typeof action.value === 'string' && action.value.toLowerCase() === 'deny' && empty(ips) && empty(subnets)) return [];
+  return [fail('public network access is enabled and the firewall admits networks (default action not Deny, or ip_rules / virtual_network_subnet_ids set).')];
+}
+
 export const storagePublicNetworkAccess: Rule = {
   id: 'AZ-STG-003',
   checkov: ['CKV_AZURE_59'],
   severity: 'error',
-  title: 'Storage account public network access is disabled',
-  explanation: 'Services here are reached through private endpoints only; a public endpoint bypasses the hybrid network and its DNS.',
-  remediation: 'Set public_network_access_enabled = false and reach the account through its private endpoint.',
+  title: 'Storage account public endpoint is closed (disabled, or firewall default Deny with no network or IP allowed)',
+  explanation: 'Services here are reached through private endpoints only; a public endpoint bypasses the hybrid network and its DNS. Stricter than needed for checkov, which requires Disabled: that form also switches off the trusted-services exception Site Recovery depends on.',
+  remediation: "Set public_network_access_enabled = false, or keep it true with network_rules { default_action = 'Deny' } and no ip_rules / virtual_network_subnet_ids; reach the account through its private endpoint.",
   appliesTo: STORAGE,
-  check: (r, ctx) => expectAttribute(r, ctx, 'public_network_access_enabled', { allowed: [false], whenMissing: 'fail', expected: 'false (default true)' }),
+  check: publicEndpointClosed,
 };
 
 export const storageNestedPublic: Rule = {

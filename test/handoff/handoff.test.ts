@@ -21,7 +21,7 @@ const written = writeHandoff(outdir, [
 const read = (env: string, key: keyof typeof HANDOFF_FILES) => fs.readFileSync(path.join(outdir, 'handoff', env, HANDOFF_FILES[key]), 'utf8');
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
-const PUBLIC_ZONES_PROD = ['vault.azure.net', 'vaultcore.azure.net', 'siterecovery.windowsazure.com', 'blob.core.windows.net', 'prod.migration.windowsazure.com', 'we.backup.windowsazure.com', 'postgres.database.azure.com', 'azurecr.io', 'prod.hyb.internal'];
+const PUBLIC_ZONES_PROD = ['vault.azure.net', 'vaultcore.azure.net', 'siterecovery.windowsazure.com', 'blob.core.windows.net', 'prod.migration.windowsazure.com', 'we.backup.windowsazure.com', 'queue.core.windows.net', 'postgres.database.azure.com', 'azurecr.io', 'prod.hyb.internal'];
 
 describe('files', () => {
   it('writes every file for every environment under handoff/<env>/', () => {

@@ -109,6 +109,11 @@ describe.each(['dev', 'prod'])('breaking the real %s output is caught', (env) =>
     for (const [type, id] of Object.entries(byType)) {
       for (const [, , c] of resourcesOf(stacks, type)) {
         c['public_network_access_enabled'] = true;
+        // Enabled is fine behind a default-Deny firewall (AZ-STG-003), so open the firewall too: AZ-STG-005 as well.
+        if (type === 'azurerm_storage_account') {
+          c['network_rules'] = { ...c['network_rules'], default_action: 'Allow' };
+          expected.add('AZ-STG-005');
+        }
         delete c['delegated_subnet_id'];
         expected.add(id);
       }

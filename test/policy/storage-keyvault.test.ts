@@ -17,7 +17,6 @@ const KV = 'azurerm_key_vault';
 const attributeCases: [Rule, string, string, unknown, boolean][] = [
   [storageHttpsOnly, SA, 'https_traffic_only_enabled', false, false],
   [storageMinTls, SA, 'min_tls_version', 'TLS1_0', true],
-  [storagePublicNetworkAccess, SA, 'public_network_access_enabled', true, true],
   [storageNestedPublic, SA, 'allow_nested_items_to_be_public', true, true],
   [storageSharedKey, SA, 'shared_access_key_enabled', true, true],
   [keyVaultPurgeProtection, KV, 'purge_protection_enabled', false, true],
@@ -45,9 +44,26 @@ describe.each(attributeCases.map((c) => [`${c[0].id}: ${c[0].title}`, ...c] as c
   });
 });
 
+describe('AZ-STG-003 public endpoint closed: disabled, or a firewall that admits nothing', () => {
+  const check = (c: Config) => kinds(runOne(storagePublicNetworkAccess, SA, c));
+  test('disabled passes', () => expect(check(compliant.storage())).toEqual([]));
+  test('enabled behind default Deny with no network or IP (the Site Recovery cache form) passes', () => {
+    expect(check({ ...compliant.storage(), public_network_access_enabled: true, network_rules: { default_action: 'Deny', bypass: ['AzureServices'], ip_rules: [], virtual_network_subnet_ids: [] } })).toEqual([]);
+  });
+  test('enabled with default Allow fails', () => expect(check({ ...compliant.storage(), public_network_access_enabled: true, network_rules: { default_action: 'Allow' } })).toEqual(['fail']));
+  test('enabled with an IP rule fails', () => expect(check({ ...compliant.storage(), public_network_access_enabled: true, network_rules: { default_action: 'Deny', ip_rules: ['203.0.113.0/24'] } })).toEqual(['fail']));
+  test('missing (provider default: enabled) with no network rules fails', () => {
+    const c = compliant.storage();
+    delete c['public_network_access_enabled'];
+    delete c['network_rules'];
+    expect(check(c)).toEqual(['fail']);
+  });
+  test('an unresolvable value is unknown', () => expect(check({ ...compliant.storage(), public_network_access_enabled: '${azurerm_resource_group.rg.tags["x"]}' })).toEqual(['unknown']));
+});
+
 describe('reference resolution', () => {
   test('a bare reference to a variable default is followed to its literal', () => {
-    const s = stack({ [SA]: { subject: { ...compliant.storage(), public_network_access_enabled: '${var.public}' } } }, { variable: { public: { default: true } } });
+    const s = stack({ [SA]: { subject: { ...compliant.storage(), network_rules: { default_action: 'Allow' }, public_network_access_enabled: '${var.public}' } } }, { variable: { public: { default: true } } });
     expect(kinds(run(storagePublicNetworkAccess, s, `${SA}.subject`))).toEqual(['fail']);
   });
   test('a reference to another resource attribute is followed to its literal', () => {

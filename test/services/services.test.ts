@@ -44,8 +44,9 @@ describe('Site Recovery', () => {
   it('(d) gives the cache storage account its blob private endpoint and the vault identity its roles', () => {
     const account = one(dev, 'azurerm_storage_account');
     expect(account).toMatchObject({
-      account_kind: 'StorageV2', public_network_access_enabled: false, shared_access_key_enabled: false, min_tls_version: 'TLS1_2', allow_nested_items_to_be_public: false,
-      network_rules: { default_action: 'Deny', bypass: ['AzureServices'] },
+      // Enabled behind a default-Deny firewall: Disabled would also switch off the trusted-services path ASR writes through.
+      account_kind: 'StorageV2', public_network_access_enabled: true, shared_access_key_enabled: false, min_tls_version: 'TLS1_2', allow_nested_items_to_be_public: false,
+      network_rules: { default_action: 'Deny', bypass: ['AzureServices'], ip_rules: [], virtual_network_subnet_ids: [] },
     });
     const blob = endpoint(dev, 'blob');
     expect(blob.private_service_connection.private_connection_resource_id).toMatch(/azurerm_storage_account\./);
@@ -85,10 +86,10 @@ describe('PostgreSQL Flexible Server', () => {
 });
 
 describe('container registry', () => {
-  it('is Premium, private, without admin user; its endpoint carries the registry and regional data zones', () => {
+  it('is Premium, private, without admin user; its endpoint writes registry and data records into privatelink.azurecr.io only', () => {
     expect(one(dev, 'azurerm_container_registry')).toMatchObject({ sku: 'Premium', admin_enabled: false, public_network_access_enabled: false, data_endpoint_enabled: true });
     const pe = endpoint(dev, 'registry');
-    expect(pe.private_dns_zone_group.private_dns_zone_ids.map((id: string) => zoneName(dev, id))).toEqual(['privatelink.azurecr.io', 'westeurope.data.privatelink.azurecr.io']);
+    expect(pe.private_dns_zone_group.private_dns_zone_ids.map((id: string) => zoneName(dev, id))).toEqual(['privatelink.azurecr.io']);
     expect(pe.ip_configuration.map((c: any) => c.member_name)).toEqual(['registry', 'registry_data_westeurope']);
   });
 
@@ -106,7 +107,7 @@ const ZONES_BY_SUBRESOURCE: Record<string, string[]> = {
   blob: ['privatelink.blob.core.windows.net'],
   AzureBackup: ['privatelink.we.backup.windowsazure.com'],
   postgresqlServer: ['privatelink.postgres.database.azure.com'],
-  registry: ['privatelink.azurecr.io', 'westeurope.data.privatelink.azurecr.io'],
+  registry: ['privatelink.azurecr.io'],
 };
 
 describe('every private endpoint', () => {

@@ -1,0 +1,89 @@
+/** HN-012..HN-015: each rule on a compliant fixture and on the broken shape a real apply (or client) would hit. */
+import { cacheStorageTrustedServices, noConflictingPrivateZones, privateEndpointHttpsFromOnPremises, rbacPropagationWait } from '../../policy/rules/apply-safety';
+import { compliant, kinds, run, stack, type Config } from './fixtures';
+
+describe('HN-012 a Key Vault write waits for a role the same apply creates', () => {
+  const role = { scope: '${azurerm_key_vault.kv.id}', role_definition_name: 'Key Vault Secrets Officer', principal_id: '${data.azurerm_client_config.client.object_id}' };
+  const withSecret = (secret: Config, sleep?: Config) =>
+    stack({
+      azurerm_key_vault: { kv: compliant.keyVault() },
+      azurerm_role_assignment: { officer: role },
+      ...(sleep ? { time_sleep: { wait: sleep } } : {}),
+      azurerm_key_vault_secret: { s: { name: 's', value: 'x', key_vault_id: '${azurerm_key_vault.kv.id}', ...secret } },
+    });
+  const check = (s: ReturnType<typeof stack>) => run(rbacPropagationWait, s, 'azurerm_key_vault_secret.s');
+  test('compliant: depends on a 600s sleep that depends on the role', () => {
+    expect(check(withSecret({ depends_on: ['time_sleep.wait'] }, { create_duration: '600s', depends_on: ['azurerm_role_assignment.officer'] }))).toEqual([]);
+  });
+  test('compliant: the vault and role come from an earlier stack (no role in this stack)', () => {
+    const s = stack({ azurerm_key_vault_secret: { s: { name: 's', value: 'x', key_vault_id: '${data.terraform_remote_state.kv.outputs.id}' } } });
+    expect(check(s)).toEqual([]);
+  });
+  test('non-compliant: depends on the role assignment only (the old services stack)', () => {
+    const problems = check(withSecret({ depends_on: ['azurerm_role_assignment.officer'] }));
+    expect(kinds(problems)).toEqual(['fail']);
+    expect(problems[0]!.message).toMatch(/no wait for it to propagate/);
+  });
+  test('non-compliant: a sleep shorter than the stated 600 s', () => {
+    expect(check(withSecret({ depends_on: ['time_sleep.wait'] }, { create_duration: '30s', depends_on: ['azurerm_role_assignment.officer'] }))[0]!.message).toMatch(/waits only 30s/);
+  });
+});
+
+describe('HN-013 the Site Recovery cache account keeps the trusted-services path', () => {
+  const env = (account: Config) =>
+    stack({
+      azurerm_recovery_services_vault: { rsv: compliant.recoveryVault() },
+      azurerm_storage_account: { cache: account },
+      azurerm_role_assignment: { w: { scope: '${azurerm_storage_account.cache.id}', role_definition_name: 'Storage Blob Data Contributor', principal_id: '${azurerm_recovery_services_vault.rsv.identity[0].principal_id}' } },
+    });
+  const check = (account: Config) => kinds(run(cacheStorageTrustedServices, env(account), 'azurerm_storage_account.cache'));
+  test('compliant: enabled behind default Deny with the AzureServices bypass', () => {
+    expect(check({ ...compliant.storage(), public_network_access_enabled: true })).toEqual([]);
+  });
+  test('non-compliant: public network access disabled (the exception is then ignored)', () => {
+    expect(check(compliant.storage())).toEqual(['fail']);
+  });
+  test('non-compliant: no AzureServices bypass', () => {
+    expect(check({ ...compliant.storage(), public_network_access_enabled: true, network_rules: { default_action: 'Deny', bypass: ['None'] } })).toEqual(['fail']);
+  });
+  test('not applicable: an account no vault writes to', () => {
+    expect(kinds(run(cacheStorageTrustedServices, stack({ azurerm_storage_account: { other: compliant.storage() } }), 'azurerm_storage_account.other'))).toEqual([]);
+  });
+});
+
+describe('HN-014 no conflicting or nested privatelink zone', () => {
+  const zones = (...names: string[]) => stack({ azurerm_private_dns_zone: Object.fromEntries(names.map((n, i) => [`z${i}`, { name: n }])) });
+  test('compliant: privatelink.azurecr.io alone', () => {
+    expect(run(noConflictingPrivateZones, zones('privatelink.azurecr.io', 'privatelink.vaultcore.azure.net'), 'azurerm_private_dns_zone.z0')).toEqual([]);
+  });
+  test('non-compliant: the regional ACR data zone', () => {
+    const problems = run(noConflictingPrivateZones, zones('privatelink.azurecr.io', 'westeurope.data.privatelink.azurecr.io'), 'azurerm_private_dns_zone.z1');
+    expect(kinds(problems)).toEqual(['fail']);
+    expect(problems[0]!.message).toMatch(/image pulls fail/);
+  });
+  test('non-compliant: any zone nested inside another privatelink zone', () => {
+    expect(run(noConflictingPrivateZones, zones('privatelink.blob.core.windows.net', 'x.privatelink.blob.core.windows.net'), 'azurerm_private_dns_zone.z1')[0]!.message).toMatch(/nests inside privatelink\.blob\.core\.windows\.net/);
+  });
+});
+
+describe('HN-015 the endpoint subnet NSG allows 443 from on-premises', () => {
+  const env = (rules: Config[]) =>
+    stack({
+      azurerm_local_network_gateway: { site: { address_space: ['192.168.0.0/16'] } },
+      azurerm_subnet: { pe: { name: 'snet-pe', virtual_network_name: 'vnet-hub' } },
+      azurerm_network_security_group: { pe: { name: 'nsg-pe', security_rule: rules } },
+      azurerm_subnet_network_security_group_association: { pe: { subnet_id: '${azurerm_subnet.pe.id}', network_security_group_id: '${azurerm_network_security_group.pe.id}' } },
+      azurerm_private_endpoint: { kv: { subnet_id: '${azurerm_subnet.pe.id}', ip_configuration: [{ name: 'ip', private_ip_address: '10.10.1.254' }] } },
+    });
+  const rule = (name: string, priority: number, access: string, source: string, port: string): Config => ({
+    name, priority, access, direction: 'Inbound', protocol: 'Tcp', source_address_prefix: source, source_port_range: '*', destination_address_prefix: '*', destination_port_range: port,
+  });
+  const denyAll = rule('DenyAllInbound', 4096, 'Deny', '*', '*');
+  const check = (rules: Config[]) => kinds(run(privateEndpointHttpsFromOnPremises, env(rules), 'azurerm_private_endpoint.kv'));
+  test('compliant: 443 allowed from the on-premises prefix before the deny-all', () => {
+    expect(check([rule('AllowHttpsFromOnPremisesClients', 220, 'Allow', '192.168.0.0/16', '443'), denyAll])).toEqual([]);
+  });
+  test('non-compliant: only Azure VNets allowed, then deny-all (the old NSG)', () => {
+    expect(check([rule('AllowHttpsFromAzureVnets', 200, 'Allow', '10.0.0.0/8', '443'), denyAll])).toEqual(['fail']);
+  });
+});
