@@ -1,4 +1,4 @@
-/** The runbook's measurement commands: shellcheck-clean, and what they capture is what the advisor reads. */
+/** The measurement commands (runbook, fixture capture script): shellcheck-clean, and what they capture is what the advisor reads. */
 import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
@@ -40,5 +40,14 @@ describe('runbook: measuring churn before replication', () => {
     const server = JSON.parse(r.stdout).servers[0];
     expect(server).toMatchObject({ name: os.hostname(), format: 'diskstats', intervals: 3 });
     expect(server.measuredSeconds).toBeGreaterThan(0.5);
+  });
+});
+
+describe('test/churn/fixtures/capture-linux.sh (how the real fixtures were captured)', () => {
+  it('passes shellcheck', () => {
+    const r = spawnSync('shellcheck', ['--severity=style', path.join(__dirname, 'fixtures', 'capture-linux.sh')], { encoding: 'utf8' });
+    expect(r.error).toBeUndefined();
+    expect(r.stdout).toBe('');
+    expect(r.status).toBe(0);
   });
 });
