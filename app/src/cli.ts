@@ -177,10 +177,10 @@ async function main(): Promise<number> {
       });
     }
     case 'serve': {
-      const settings = loadSettings(o.settings);
       const host = o.host ?? process.env.HOST ?? '127.0.0.1';
       const publicPort = port(o.port ?? process.env.PORT, '--port', 8000);
       const opsPort = port(o['ops-port'] ?? process.env.OPS_PORT, '--ops-port', 9464);
+      const settings = loadSettings(o.settings);
       const auth = authConfig(settings);
       if (auth.mode === 'none' && !isLoopback(host)) {
         log.warn('the API and dashboard are served without authentication on a non-loopback address: set api.auth (bearer or forward-auth) unless an authenticating ingress is the only way in', { host });

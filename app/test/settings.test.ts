@@ -56,11 +56,38 @@ describe('settings', () => {
     expect(p).toHaveLength(10);
   });
 
-  it('refuses tokens written into the file', () => {
+  it('refuses tokens written into the file, without ever echoing them (or credentials in URLs)', () => {
     const bad = example();
     bad.queue = { type: 'http', url: 'https://q.example/cases', auth: { token: 's3cret' } };
+    bad.assignmentApi = { type: 'http', url: 'https://svc:hunter2@q.example:99999/assign' };
+    bad.api = { auth: { mode: 'bearer', tokensFile: 'relative', apiToken: 'also-secret' } };
     const p = problems(bad);
-    expect(p).toContain('queue.auth.token: tokens are never read from settings.yaml: use tokenEnv or tokenFile (got "s3cret")');
+    expect(p).toContain('queue.auth.token: tokens are never read from settings.yaml: use tokenEnv or tokenFile (got <redacted>)');
+    expect(p.join('\n')).not.toMatch(/s3cret|hunter2|also-secret/);
+    expect(p.join('\n')).toContain('<redacted>@q.example');
+  });
+
+  it('bounds and checks the runtime settings (reading, outbox, database, retention, api)', () => {
+    const bad = example();
+    Object.assign(bad, { reading: { maxPagesPerCycle: 0 }, outbox: { maxAttempts: 0 }, database: { lockTimeoutMs: 1 }, retention: { days: 7 }, api: { auth: { mode: 'bearer' } } });
+    expect(problems(bad)).toEqual(expect.arrayContaining([
+      'reading.maxPagesPerCycle: Too small: expected number to be >=1 (got 0)',
+      'outbox.maxAttempts: Too small: expected number to be >=1 (got 0)',
+      'database.lockTimeoutMs: Too small: expected number to be >=100 (got 1)',
+      'retention.days: Too small: expected number to be >=30 (got 7)',
+      'api.auth: mode bearer needs tokensFile or tokensEnv',
+    ]));
+    const s = parseSettings(example());
+    expect(s).toMatchObject({ reading: { overlapSeconds: 120, maxPagesPerCycle: 50 }, outbox: { maxAttempts: 10 }, retention: { days: 400 }, api: { auth: { mode: 'none' } } });
+  });
+
+  it('normalizes product names in records and readiness keys alike (AKS = aks)', () => {
+    const s = example();
+    s.engineers[0].readiness = { ' AKS ': 3, 'Azure  Arc': 2 };
+    const e = parseSettings(s).engineerList[0];
+    expect(e.readiness).toEqual({ aks: 3, 'azure arc': 2 });
+    const { cases } = parseRecords([{ id: 1, product: 'AKS', severity: 'A', createdAt: '2026-01-05T09:00:00Z' }], undefined, undefined, new Date('2026-01-05T10:00:00Z'));
+    expect(cases[0].product).toBe('aks');
   });
 
   it('reads tokens from the environment or a mounted secret file, and fails loudly when missing', () => {
@@ -98,6 +125,14 @@ describe('queue record validation', () => {
     ]);
     expect(rejects.map((r) => r.reason)).toEqual(['missing or invalid product.name', 'not an object']);
   });
+
+  it('skips records with NUL bytes or oversized ids instead of failing the whole page', () => {
+    const now = new Date('2026-01-05T10:00:00Z');
+    const ok = { product: 'aks', severity: 'A', createdAt: '2026-01-05T09:00:00Z' };
+    const { cases, rejects } = parseRecords([{ ...ok, id: 'a\u0000b' }, { ...ok, id: 'x'.repeat(201) }, { ...ok, id: 'fine', customer: 'c'.repeat(5000) }], undefined, undefined, now);
+    expect(rejects.map((r) => r.reason)).toEqual(['NUL byte in a field', 'missing or invalid id']);
+    expect(cases.map((c) => [c.id, c.customer.length])).toEqual([['fine', 200]]);
+  });
 });
 
 describe('case-assigner check-settings', () => {
@@ -116,5 +151,27 @@ describe('case-assigner check-settings', () => {
     expect(r.stderr).toContain('2 problem(s) in settings');
     expect(r.stderr).toMatch(/severities\.B\.weight: .*\(got 0\)/);
     expect(r.stderr).toMatch(/engineers\[0\]\.capacity: .*\(got "lots"\)/);
+  });
+
+  it('warns about readiness keys no queue product uses (--queue-products), and exits 0', () => {
+    const r = cli(['check-settings', '--settings', join(__dirname, '..', 'settings.example.yaml'), '--queue-products', 'AKS,vm']);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^warning: readiness key "[^"]+" is not a product of the queue \(aks, vm\); used by \d+ engineer\(s\)/m);
+    expect(r.stderr).not.toMatch(/readiness key "aks"/);
+  });
+
+  it.each([
+    [['serve', '--bogus'], "Unknown option '--bogus'"],
+    [['assign'], 'assign needs --once'],
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['serve', '--port', 'abc'], '--port must be a port number'],
+  ])('usage error %j: one line naming it, then the usage; exit 2, no stack trace', (args, line) => {
+    const r = cli(args);
+    expect(r.status).toBe(2);
+    const first = r.stderr.split('\n')[0];
+    expect(first).toContain(line);
+    expect(r.stderr).toContain('usage: case-assigner <command>');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
   });
 });

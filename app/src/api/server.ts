@@ -16,7 +16,7 @@ export interface ServerOptions {
   /** Built UI (web/dist); served at / when present. */
   readonly webDist?: string;
   /** Fastify's pino logger (JSON lines) at this level (LOG_LEVEL); `false` (tests) = none. */
-  readonly logger?: boolean | { level: string };
+  readonly logger?: boolean | { level: string; stream?: { write(line: string): void } };
   readonly clock?: () => Date;
   /** Authentication of the public routes (default: none). */
   readonly auth?: AuthConfig;
