@@ -53,6 +53,10 @@ describe('expectedChurn in the environment file', () => {
     fs.writeFileSync(report, runChurn(['--json', path.join(__dirname, 'fixtures', 'seed-mysql01-iostat-dx-600-3.txt')]).stdout);
     expect(errorsAt(problemsAfter((env) => { env.services.siteRecovery.expectedChurn = { advisorJson: report }; }), AT)).toEqual([]);
 
+    // Relative paths resolve from the repository root, wherever synth runs from (the committed advisor output of the seed).
+    const relative = problemsAfter((env) => { env.services.siteRecovery.expectedChurn = { advisorJson: 'test/churn/fixtures/seed-advisor.json' }; });
+    expect(errorsAt(relative, AT)).toEqual([]);
+
     const missing = errorsAt(problemsAfter((env) => { env.services.siteRecovery.expectedChurn = { advisorJson: 'no/such/churn.json' }; }), AT);
     expect(missing).toEqual([expect.objectContaining({ path: `${AT}.advisorJson`, message: expect.stringMatching(/cannot read the churn advisor's JSON \(ENOENT\)/) })]);
     const foreign = path.join(dir, 'other.json');
