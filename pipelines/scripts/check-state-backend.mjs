@@ -6,7 +6,7 @@
  * Runs in the validate job on the whole synth (fails the run before any plan) and again in every plan and
  * deploy script for its own stack.
  *
- *   node pipelines/scripts/check-state-backend.mjs cdktf.out                      # every stack in the manifest
+ *   node pipelines/scripts/check-state-backend.mjs cdktf.out [env ...]            # the manifest's stacks (of these envs)
  *   node pipelines/scripts/check-state-backend.mjs --stack-dir cdktf.out/stacks/dev-vpn
  *
  * The only place the local backend is accepted is a developer's own `cdktf deploy` with
@@ -34,12 +34,15 @@ export function main(argv) {
   /** @type {string[]} */
   let dirs;
   if (argv[0] === '--stack-dir' && argv[1]) dirs = [argv[1]];
-  else if (argv.length === 1 && !argv[0].startsWith('-')) {
-    const manifest = join(argv[0], 'manifest.json');
+  else if (argv.length >= 1 && !argv[0].startsWith('-')) {
+    const [outdir, ...environments] = argv;
+    const manifest = join(outdir, 'manifest.json');
     if (!existsSync(manifest)) throw new Error(`${manifest} not found: synthesize first (npm run synth)`);
-    const stacks = JSON.parse(readFileSync(manifest, 'utf8')).stacks ?? {};
-    dirs = Object.keys(stacks).map((id) => join(argv[0], 'stacks', id));
-  } else throw new Error('usage: check-state-backend.mjs <cdktf.out> | --stack-dir <cdktf.out/stacks/ID>');
+    const ids = Object.keys(JSON.parse(readFileSync(manifest, 'utf8')).stacks ?? {});
+    const missing = environments.filter((e) => !ids.some((id) => id.startsWith(`${e}-`)));
+    if (missing.length > 0) throw new Error(`no stacks of ${missing.join(', ')} in ${manifest} (config/environments/<env>.yaml exists?)`);
+    dirs = ids.filter((id) => environments.length === 0 || environments.some((e) => id.startsWith(`${e}-`))).map((id) => join(outdir, 'stacks', id));
+  } else throw new Error('usage: check-state-backend.mjs <cdktf.out> [env ...] | --stack-dir <cdktf.out/stacks/ID>');
   return dirs.map(localBackendProblem).filter((p) => p !== undefined);
 }
 

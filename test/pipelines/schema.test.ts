@@ -2,20 +2,20 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  collectSteps, expandPipeline, expandTemplate, isMapping, loadPipelineYaml, parsePipelineYaml, pipelineFiles,
+  collectSteps, entryPipelines, expandPipeline, expandTemplate, isMapping, loadPipelineYaml, parsePipelineYaml, pipelineFiles,
   pipelineSchema, REPO, schemaErrors, templateKind, withPlaceholders,
 } from './support';
 
-const ENTRY_PIPELINES = ['pipelines/pr.yml', 'pipelines/deploy.yml'];
+const ENTRY_PIPELINES = ['pipelines/pr.yml', 'pipelines/deploy-dev.yml', 'pipelines/deploy-prod.yml'];
 
 beforeAll(() => {
   pipelineSchema(); // compile once (2-3 s) outside the individual tests
 });
 
 describe('Azure Pipelines YAML against the official schema (microsoft/azure-pipelines-vscode service-schema.json)', () => {
-  test('the pipelines directory holds the two entry pipelines and their templates', () => {
+  test('the pipelines directory holds the entry pipelines and their templates', () => {
     const files = pipelineFiles();
-    expect(files).toEqual(expect.arrayContaining(ENTRY_PIPELINES));
+    expect(entryPipelines()).toEqual([...ENTRY_PIPELINES].sort());
     expect(files.filter((f) => f.startsWith('pipelines/templates/')).length).toBeGreaterThanOrEqual(5);
   });
 
@@ -115,11 +115,29 @@ describe('the template expander refuses what it cannot expand faithfully', () =>
     write('main.yml', 'steps:\n  - template: steps.yml\n    parameters:\n      who: a\n      loud: maybe\n');
     expect(() => expandPipeline(rel('main.yml'))).toThrow(/loud must be true or false/);
   });
-  test('conditional insertion and other expressions', () => {
+  test('conditional insertion with eq/ne on parameters, else, and conditional mapping entries', () => {
+    write('main.yml', [
+      'parameters:', '  - name: mode', '    type: string', '    default: a', '    values: [a, b]',
+      'steps:', "  - ${{ if eq(parameters.mode, 'A') }}:", '    - script: echo a', '  - ${{ else }}:', '    - script: echo not-a',
+      "  - ${{ if ne(parameters.mode, 'a') }}:", '    - script: echo b',
+      '  - script: echo always', "    ${{ if eq(parameters.mode, 'b') }}:", '      displayName: only for b', '',
+    ].join('\n'));
+    expect(expandTemplate(rel('main.yml'))).toEqual({ steps: [{ script: 'echo a' }, { script: 'echo always' }] });
+    expect(expandTemplate(rel('main.yml'), { mode: 'b' })).toEqual({ steps: [{ script: 'echo not-a' }, { script: 'echo b' }, { script: 'echo always', displayName: 'only for b' }] });
+    expect(() => expandTemplate(rel('main.yml'), { mode: 'c' })).toThrow(/parameter mode must be one of a, b, got "c"/);
+  });
+  test('other expressions are refused', () => {
     write('main.yml', 'steps:\n  - ${{ if eq(1, 1) }}:\n    - script: echo\n');
-    expect(() => expandTemplate(rel('main.yml'))).toThrow(/unsupported template expression key/);
+    expect(() => expandTemplate(rel('main.yml'))).toThrow(/unsupported condition operand "1"/);
+    write('main1.yml', 'steps:\n  - ${{ each x in parameters.list }}:\n    - script: echo\n');
+    expect(() => expandTemplate(rel('main1.yml'))).toThrow(/unsupported template expression key/);
     write('main2.yml', 'steps:\n  - script: echo ${{ variables.x }}\n');
     expect(() => expandTemplate(rel('main2.yml'))).toThrow(/unsupported template expression/);
+  });
+  test('extends: the entry pipeline becomes the template with its parameters, keeping triggers', () => {
+    write('pipeline.yml', 'parameters:\n  - name: who\n    type: string\nvariables:\n  - name: V\n    value: x\nstages:\n  - stage: s\n    jobs:\n      - job: j\n        steps:\n          - template: steps.yml\n            parameters:\n              who: ${{ parameters.who }}\n');
+    write('main.yml', 'trigger: none\nextends:\n  template: pipeline.yml\n  parameters:\n    who: me\n');
+    expect(expandPipeline(rel('main.yml'))).toEqual({ trigger: 'none', variables: [{ name: 'V', value: 'x' }], stages: [{ stage: 's', jobs: [{ job: 'j', steps: [{ script: 'echo me' }] }] }] });
   });
 });
 

@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { expandPipeline, inlineScripts, loadPipelineYaml, pipelineFiles, REPO } from './support';
+import { entryPipelines, expandPipeline, inlineScripts, loadPipelineYaml, pipelineFiles, REPO } from './support';
 
 /**
  * shellcheck (installed: /usr/bin/shellcheck) on every bash script the pipelines run: the inline `script:` /
@@ -20,7 +20,7 @@ function shellcheck(args: string[], cwd = REPO): { status: number | null; output
 // Inline scripts from every file as written and from the expanded entry pipelines (same scripts, deduplicated).
 const inline = [
   ...pipelineFiles().flatMap((f) => inlineScripts(loadPipelineYaml(f), f)),
-  ...['pipelines/pr.yml', 'pipelines/deploy.yml'].flatMap((f) => inlineScripts(expandPipeline(f), f)),
+  ...entryPipelines().flatMap((f) => inlineScripts(expandPipeline(f), f)),
 ].filter((s, i, all) => all.findIndex((o) => o.body === s.body) === i);
 
 test('shellcheck is installed', () => {

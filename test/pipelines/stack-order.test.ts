@@ -12,8 +12,10 @@ import { asList, expandPipeline, isMapping, jobVariable, Mapping, stageJobs } fr
  * need it. Dependencies come from a real synth (cross-stack references register them), read from the manifest.
  */
 
-/** The five components the pipelines deploy per environment, even before all of them are in stacks/app.ts. */
-const PLANNED = ['network', 'vpn', 'services', 'cluster', 'platform'];
+/** The components the pipelines deploy per environment, even before all of them are in stacks/app.ts. */
+const PLANNED = ['network', 'vpn', 'keyvault', 'services', 'cluster', 'platform'];
+/** Stacks that only call Azure Resource Manager: Microsoft-hosted agents. */
+const HOSTED = /-(network|vpn|keyvault)$/;
 
 interface AppStack {
   readonly id: string;
@@ -94,7 +96,7 @@ function plannedStacks(stageDoc: Mapping, environment: string): string[] {
 
 const { stacks: appStacks, nodeChildren } = synthApp();
 const environments = environmentNames();
-const deploy = expandPipeline('pipelines/deploy.yml');
+const deployOf = new Map(environments.map((e) => [e, expandPipeline(`pipelines/deploy-${e}.yml`)]));
 const pr = expandPipeline('pipelines/pr.yml');
 const appDeps = new Map(appStacks.map((s) => [s.id, s.dependencies]));
 const appClosure = (id: string) => closure(new Map(appStacks.map((s) => [s.id, { direct: s.dependencies }])), id);
@@ -108,10 +110,11 @@ describe('the app as the pipelines see it', () => {
 });
 
 describe.each(environments)('deploy pipeline, environment %s', (env) => {
+  const deploy = deployOf.get(env)!;
   const graph = deployGraph(stage(deploy, `deploy_${env}`));
   const appOfEnv = appStacks.filter((s) => s.id.startsWith(`${env}-`));
 
-  test('deploys the five planned stacks (network, vpn, services, cluster, platform)', () => {
+  test('deploys the planned stacks (network, vpn, keyvault, services, cluster, platform)', () => {
     expect([...graph.keys()].sort()).toEqual(PLANNED.map((c) => `${env}-${c}`).sort());
   });
 
@@ -127,12 +130,13 @@ describe.each(environments)('deploy pipeline, environment %s', (env) => {
     expect(violations).toEqual([]);
   });
 
-  test('the documented order: vpn and services after network, cluster after network + services, platform after cluster', () => {
+  test('the documented order: vpn and keyvault after network, services and cluster after keyvault, platform after cluster + services', () => {
     expect(graph.get(`${env}-network`)!.direct).toEqual([]);
     expect(closure(graph, `${env}-vpn`)).toEqual(new Set([`${env}-network`]));
-    expect(closure(graph, `${env}-services`)).toEqual(new Set([`${env}-network`]));
-    expect(closure(graph, `${env}-cluster`)).toEqual(new Set([`${env}-network`, `${env}-services`]));
-    expect(closure(graph, `${env}-platform`)).toEqual(new Set([`${env}-network`, `${env}-services`, `${env}-cluster`]));
+    expect(closure(graph, `${env}-keyvault`)).toEqual(new Set([`${env}-network`]));
+    expect(closure(graph, `${env}-services`)).toEqual(new Set([`${env}-network`, `${env}-keyvault`]));
+    expect(closure(graph, `${env}-cluster`)).toEqual(new Set([`${env}-network`, `${env}-keyvault`]));
+    expect(closure(graph, `${env}-platform`)).toEqual(new Set([`${env}-network`, `${env}-keyvault`, `${env}-services`, `${env}-cluster`]));
   });
 
   test('the VPN gateway is off the critical path: only network waits before it, and no app stack depends on it', () => {
@@ -154,19 +158,24 @@ describe.each(environments)('deploy pipeline, environment %s', (env) => {
     }
   });
 
-  test('stacks that use private data planes (Key Vault secrets, Kubernetes API) deploy and plan from the self-hosted pool', () => {
-    const selfHosted = { name: `hyb-${env}-agents` };
-    const planJobs = [...stageJobs(stage(deploy, `plan_${env}`)).values(), ...stageJobs(stage(pr, 'plan')).values()];
-    const violations = appOfEnv.filter((s) => s.privateReach.length > 0).flatMap((s) => {
-      const jobs = [graph.get(s.id)?.job, ...planJobs.filter((j) => jobVariable(j, 'STACK_ID') === s.id)];
-      return jobs.filter((j) => !j || JSON.stringify(j['pool']) !== JSON.stringify(selfHosted)).map((j) => `${s.id} uses ${s.privateReach.join(', ')} but ${j ? `job ${String(j['job'] ?? j['deployment'])} runs on ${JSON.stringify(j['pool'])}` : 'has no deploy job'}`);
-    });
+  test('stacks that use private data planes (Key Vault secrets, Kubernetes API) deploy and plan from a self-hosted pool in the hub', () => {
+    const deployPool = { name: `hyb-${env}-agents` };
+    // Pull requests run the branch's code: their own pool, which never runs an apply.
+    const prPool = { name: `hyb-${env}-pr-agents` };
+    const jobsOf = (id: string) => [
+      [graph.get(id)?.job, deployPool] as const,
+      ...[...stageJobs(stage(deploy, `plan_${env}`)).values()].filter((j) => jobVariable(j, 'STACK_ID') === id).map((j) => [j, deployPool] as const),
+      ...[...stageJobs(stage(pr, 'plan')).values()].filter((j) => jobVariable(j, 'STACK_ID') === id).map((j) => [j, prPool] as const),
+    ];
+    const violations = appOfEnv.filter((s) => s.privateReach.length > 0).flatMap((s) =>
+      jobsOf(s.id).filter(([j, pool]) => !j || JSON.stringify(j['pool']) !== JSON.stringify(pool)).map(([j, pool]) =>
+        `${s.id} uses ${s.privateReach.join(', ')} but ${j ? `job ${String(j['job'] ?? j['deployment'])} runs on ${JSON.stringify(j['pool'])}, not ${JSON.stringify(pool)}` : 'has no deploy job'}`));
     expect(violations).toEqual([]);
   });
 
-  test('the planned pools: network and vpn on Microsoft-hosted agents, services, cluster and platform self-hosted', () => {
+  test('the planned pools: network, vpn and keyvault on Microsoft-hosted agents, services, cluster and platform self-hosted', () => {
     for (const [id, { job }] of graph) {
-      if (/-(network|vpn)$/.test(id)) expect([id, job['pool']]).toEqual([id, { vmImage: expect.stringMatching(/^ubuntu-\d+\.\d+$/) }]);
+      if (HOSTED.test(id)) expect([id, job['pool']]).toEqual([id, { vmImage: expect.stringMatching(/^ubuntu-\d+\.\d+$/) }]);
       else expect([id, job['pool']]).toEqual([id, { name: `hyb-${env}-agents` }]);
     }
   });
@@ -181,7 +190,7 @@ describe.each(environments)('deploy pipeline, environment %s', (env) => {
   test('the plan stage before the deploy stage plans every app stack with the read-only plan identity', () => {
     const plan = stage(deploy, `plan_${env}`);
     expect(plannedStacks(plan, env)).toEqual(expect.arrayContaining(appOfEnv.map((s) => s.id)));
-    expect(asList(stage(deploy, `deploy_${env}`)['dependsOn'])).toEqual([`plan_${env}`]);
+    expect(asList(stage(deploy, `deploy_${env}`)['dependsOn'])).toEqual([`plan_${env}`, `approve_${env}`]);
     for (const job of stageJobs(plan).values()) {
       if (jobVariable(job, 'STACK_ID')) expect(JSON.stringify(job)).toContain(`"azureSubscription":"azure-hybrid-${env}-plan"`);
     }
@@ -200,13 +209,18 @@ function PLANNED_EDGE_ALLOWED(from: string, to: string, env: string): boolean {
 }
 
 describe('environment order', () => {
-  test('the deploy pipeline has plan and deploy stages for exactly the environment files, dev first, prod after dev', () => {
-    const names = (deploy['stages'] as Mapping[]).map((s) => s['stage']);
-    expect(names).toEqual(['build', ...environments.flatMap((e) => [`plan_${e}`, `deploy_${e}`])].sort((a, b) => order(a) - order(b)));
-    expect(asList(stage(deploy, 'plan_dev')['dependsOn'])).toEqual(['build']);
-    expect(asList(stage(deploy, 'plan_prod')['dependsOn'])).toEqual(['deploy_dev']);
+  test.each(environments)('deploy-%s.yml has build, plan, approve and deploy stages for its environment only', (env) => {
+    const deploy = deployOf.get(env)!;
+    expect((deploy['stages'] as Mapping[]).map((s) => s['stage'])).toEqual(['build', `plan_${env}`, `approve_${env}`, `deploy_${env}`]);
+    expect(asList(stage(deploy, `plan_${env}`)['dependsOn'])).toEqual(['build']);
+    expect(JSON.stringify(deploy)).not.toMatch(new RegExp(environments.filter((e) => e !== env).map((e) => `hybrid-${e}|azure-hybrid-${e}-`).join('|') || '^$'));
   });
-  const order = (name: unknown) => ['build', 'plan_dev', 'deploy_dev', 'plan_prod', 'deploy_prod'].indexOf(String(name));
+  test('prod runs after a successful dev run (pipeline-completion trigger on main), never on its own commits', () => {
+    const prod = deployOf.get('prod')!;
+    expect(prod['trigger']).toBe('none');
+    expect(prod['resources']).toEqual({ pipelines: [{ pipeline: 'dev', source: 'hybrid-deploy-dev', trigger: { branches: { include: ['main'] } } }] });
+    expect(deployOf.get('dev')!['trigger']).toMatchObject({ batch: 'true', branches: { include: ['main'] } });
+  });
 });
 
 describe('pull-request pipeline', () => {

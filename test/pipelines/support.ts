@@ -32,6 +32,11 @@ export function pipelineFiles(): string[] {
   return out.sort();
 }
 
+/** The entry pipelines (what gets registered in Azure DevOps): the YAML files directly under pipelines/. */
+export function entryPipelines(): string[] {
+  return pipelineFiles().filter((f) => path.dirname(f) === 'pipelines');
+}
+
 /**
  * Parses YAML as Azure Pipelines does: the failsafe schema keeps every scalar a string ("true", "120"), and the
  * schema's typed task inputs are matched by ajv's type coercion, as the service converts them.
@@ -64,7 +69,84 @@ function lookup(values: Mapping, dotted: string, where: string): Node {
   return node ?? null;
 }
 
+const IF_KEY = /^\$\{\{\s*if\s+(.+?)\s*\}\}$/;
+const ELSE_KEY = /^\$\{\{\s*else\s*\}\}$/;
+
+/** Operand of a condition: parameters.x, a quoted literal, true/false. */
+function operand(text: string, values: Mapping, where: string): string {
+  const t = text.trim();
+  const param = /^parameters\.([A-Za-z_][\w.]*)$/.exec(t);
+  if (param) {
+    const v = lookup(values, param[1]!, where);
+    if (typeof v !== 'string') throw new Error(`${where}: parameters.${param[1]} is not a scalar in a condition`);
+    return v;
+  }
+  const quoted = /^'((?:[^']|'')*)'$/.exec(t);
+  if (quoted) return quoted[1]!.replace(/''/g, "'");
+  if (/^(true|false)$/i.test(t)) return t;
+  throw new Error(`${where}: unsupported condition operand "${t}" (only parameters.x, 'literal', true/false)`);
+}
+
+/** eq(a, b) / ne(a, b), case-insensitive like the service; anything else is refused. */
+function condition(expr: string, values: Mapping, where: string): boolean {
+  const m = /^(eq|ne)\(\s*([^,]+?)\s*,\s*([^,]+?)\s*\)$/.exec(expr.trim());
+  if (!m) throw new Error(`${where}: unsupported condition "${expr}" (only eq(a, b) and ne(a, b))`);
+  const same = operand(m[2]!, values, where).toLowerCase() === operand(m[3]!, values, where).toLowerCase();
+  return m[1] === 'eq' ? same : !same;
+}
+
+/** The single `${{ if }}` / `${{ else }}` key of a conditional list item or mapping entry, if it is one. */
+function conditional(key: string): { kind: 'if'; expr: string } | { kind: 'else' } | undefined {
+  const m = IF_KEY.exec(key);
+  if (m) return { kind: 'if', expr: m[1]! };
+  if (ELSE_KEY.test(key)) return { kind: 'else' };
+  return undefined;
+}
+
 function substitute(node: Node, values: Mapping, where: string): Node {
+  if (Array.isArray(node)) {
+    // Conditional insertion in lists: `- ${{ if eq(parameters.x, 'y') }}:` followed by the items to insert.
+    const out: Node[] = [];
+    let previous: boolean | undefined;
+    for (const item of node) {
+      const keys = isMapping(item) ? Object.keys(item) : [];
+      const c = keys.length === 1 ? conditional(keys[0]!) : undefined;
+      if (!c) {
+        previous = undefined;
+        out.push(substitute(item, values, where));
+        continue;
+      }
+      if (c.kind === 'else' && previous === undefined) throw new Error(`${where}: \${{ else }} without a preceding \${{ if }}`);
+      const take = c.kind === 'if' ? condition(c.expr, values, where) : !previous;
+      previous = c.kind === 'if' ? take : undefined;
+      const body = (item as Mapping)[keys[0]!];
+      if (take) {
+        if (!Array.isArray(body)) throw new Error(`${where}: a conditional list item must hold a list`);
+        out.push(...(substitute(body, values, where) as Node[]));
+      }
+    }
+    return out;
+  }
+  if (isMapping(node)) {
+    const out: Mapping = {};
+    let previous: boolean | undefined;
+    for (const [k, v] of Object.entries(node)) {
+      const c = conditional(k);
+      if (c) {
+        const take = c.kind === 'if' ? condition(c.expr, values, where) : previous === false;
+        previous = c.kind === 'if' ? take : undefined;
+        if (take) {
+          if (!isMapping(v)) throw new Error(`${where}: a conditional mapping entry must hold a mapping`);
+          Object.assign(out, substitute(v, values, where));
+        }
+        continue;
+      }
+      previous = undefined;
+      if (k.includes('${{')) throw new Error(`${where}: unsupported template expression key "${k}"`);
+      out[k] = substitute(v, values, where);
+    }
+    return out;
+  }
   if (typeof node === 'string') {
     const full = FULL_PARAM.exec(node);
     if (full) return structuredClone(lookup(values, full[1]!, where));
@@ -74,15 +156,6 @@ function substitute(node: Node, values: Mapping, where: string): Node {
       return v;
     });
     if (out.includes('${{')) throw new Error(`${where}: unsupported template expression in "${out}" (only \${{ parameters.x }})`);
-    return out;
-  }
-  if (Array.isArray(node)) return node.map((n) => substitute(n, values, where));
-  if (isMapping(node)) {
-    const out: Mapping = {};
-    for (const [k, v] of Object.entries(node)) {
-      if (k.includes('${{')) throw new Error(`${where}: unsupported template expression key "${k}"`);
-      out[k] = substitute(v, values, where);
-    }
     return out;
   }
   return node;
@@ -110,6 +183,8 @@ function resolveParameters(declared: Node | undefined, given: Mapping, where: st
     const value = name in given ? given[name]! : p['default'];
     if (value === undefined) throw new Error(`${where}: required parameter ${name} was not given`);
     checkType(name, typeof p['type'] === 'string' ? p['type'] : 'string', value, where);
+    const allowed = p['values'];
+    if (Array.isArray(allowed) && !allowed.includes(value as string)) throw new Error(`${where}: parameter ${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`);
     values[name] = value;
   }
   for (const name of Object.keys(given)) if (!names.has(name)) throw new Error(`${where}: unexpected parameter ${name} (declared: ${[...names].join(', ')})`);
@@ -151,9 +226,22 @@ export function expandTemplate(file: string, given: Mapping = {}): Mapping {
   return expandLists(substituted, path.dirname(path.resolve(REPO, file)), file) as Mapping;
 }
 
-/** Expands an entry pipeline (its own `parameters` are runtime parameters: their defaults are used). */
+/**
+ * Expands an entry pipeline (its own `parameters` are runtime parameters: their defaults are used). An entry
+ * that `extends:` a template becomes that template's expansion with the entry's triggers and resources.
+ */
 export function expandPipeline(file: string): Mapping {
-  return expandTemplate(file, {});
+  const entry = expandTemplate(file, {});
+  const ext = entry['extends'];
+  if (!isMapping(ext)) return entry;
+  if (typeof ext['template'] !== 'string') throw new Error(`${file}: extends needs a template`);
+  const given = ext['parameters'] ?? {};
+  if (!isMapping(given)) throw new Error(`${file}: extends parameters must be a mapping`);
+  const template = path.relative(REPO, path.resolve(path.dirname(path.resolve(REPO, file)), ext['template']));
+  const { extends: _extends, ...rest } = entry;
+  const body = expandTemplate(template, given);
+  const variables = [...(Array.isArray(rest['variables']) ? rest['variables'] : []), ...(Array.isArray(body['variables']) ? body['variables'] : [])];
+  return { ...rest, ...body, ...(variables.length > 0 ? { variables } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -177,10 +265,12 @@ export function pipelineSchema(): ValidateFunction {
 }
 
 /** The template shapes the schema defines, by the list a template file provides. */
-export type TemplateKind = 'stepsTemplate' | 'jobsTemplate' | 'stagesTemplate' | 'variablesTemplate';
+export type TemplateKind = 'stepsTemplate' | 'jobsTemplate' | 'stagesTemplate' | 'variablesTemplate' | 'extendsTemplate';
 
 export function templateKind(doc: Node): TemplateKind {
   if (!isMapping(doc)) throw new Error('a template must be a mapping');
+  // A pipeline template (what `extends:` names) may carry variables next to its stages.
+  if ('stages' in doc && 'variables' in doc) return 'extendsTemplate';
   for (const key of ['stages', 'jobs', 'steps', 'variables'] as const) if (key in doc) return `${key}Template` as TemplateKind;
   throw new Error(`a template must define stages, jobs, steps or variables (has: ${Object.keys(doc).join(', ')})`);
 }
@@ -192,8 +282,22 @@ export function templateKind(doc: Node): TemplateKind {
  */
 export function withPlaceholders(node: Node): Node {
   if (typeof node === 'string') return node.replace(EMBEDDED_PARAM, (_m, name: string) => `P_${name.replace(/\./g, '_')}`);
-  if (Array.isArray(node)) return node.map(withPlaceholders);
-  if (isMapping(node)) return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withPlaceholders(v)]));
+  // Conditional insertions are checked with every branch in place (each must be valid where it lands).
+  if (Array.isArray(node)) {
+    return node.flatMap((item) => {
+      const keys = isMapping(item) ? Object.keys(item) : [];
+      const body = keys.length === 1 && conditional(keys[0]!) ? (item as Mapping)[keys[0]!] : undefined;
+      return Array.isArray(body) ? body.map(withPlaceholders) : [withPlaceholders(item)];
+    });
+  }
+  if (isMapping(node)) {
+    const out: Mapping = {};
+    for (const [k, v] of Object.entries(node)) {
+      if (conditional(k) && isMapping(v)) Object.assign(out, withPlaceholders(v));
+      else out[k] = withPlaceholders(v);
+    }
+    return out;
+  }
   return node;
 }
 
