@@ -268,6 +268,8 @@ export class ClusterStack extends EnvironmentStack {
       },
       // Calico (VXLAN, MTU 1350) is the platform stack's first release; see docs/cluster.md.
       cniInstalledByCluster: false,
+      // The platform grants it AcrPull on the environment's registry (workload pods run on workers).
+      kubeletIdentity: { principalId: workerIdentity.principalId, clientId: workerIdentity.clientId },
       ...(cloudIdentity
         ? {
             azureCloud: {

@@ -45,4 +45,9 @@ export interface PlatformClusterInputs {
   readonly azureCloud?: AzureCloudConfig;
   /** True when the cluster stack installs the CNI itself; the platform then skips Calico. @default false */
   readonly cniInstalledByCluster?: boolean;
+  /**
+   * The managed identity the workers' kubelets pull images with: the platform grants it AcrPull on the
+   * environment's registry. @default no registry access is granted
+   */
+  readonly kubeletIdentity?: { readonly principalId: string; readonly clientId: string };
 }
