@@ -25,6 +25,12 @@ describe('the seed: mysql01, iostat -dx 600 3, 8543.60 wkB/s at 17 KB', () => {
     expect(r.stdout).toMatch(/instead: database server: consider DMS .*binlog replication.*Why:/);
   });
 
+  it('docs/migration.md shows the real, current output', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'migration.md'), 'utf8');
+    // The page ran the command from the repository root: the file name in the output is relative to it.
+    expect(doc).toContain(runChurn([seed]).stdout.split(seed).join('test/churn/fixtures/seed-mysql01-iostat-dx-600-3.txt').trimEnd());
+  });
+
   it('gives the figures as JSON with the documented fields', () => {
     const report = json(seed);
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['servers', 'processServersNeeded', 'warnings']));
