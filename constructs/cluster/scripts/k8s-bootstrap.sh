@@ -306,7 +306,9 @@ wait_for_api() {
 }
 
 # member_state NODE: nothing when NODE has finished its control-plane join (kubeadm labels the node last) and its
-# etcd member reports healthy on the metrics port (listen-metrics-urls :2381, open between nodes); otherwise why not.
+# etcd member reports healthy on the metrics port; otherwise why not. etcd's --listen-metrics-urls (:2381 here, open
+# between nodes) "respond to both the /metrics and /health endpoints" (etcd configuration flags); kubeadm lets the
+# bootstrap token's group get nodes (ClusterRole kubeadm:get-nodes) and the kubeadm-config ConfigMap.
 member_state() {
   local node=$1 labels ip health
   if ! labels=$(bootstrap_kubectl get node "$node" -o jsonpath='{.metadata.labels}' 2>/dev/null); then
