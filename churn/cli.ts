@@ -14,7 +14,8 @@ servers and cache storage accounts it needs. Options before a FILE apply to that
   --database         treat the server as a database server (default: guessed from its name)
   --no-database      do not treat it as one
   --no-boot-report   the iostat capture was taken with -y (its first report is a real interval)
-Global: --json (one JSON document), --prices FILE (your monthly prices; none are shipped). See churn/README.md.`;
+FILE - reads standard input. Global: --json (one JSON document), --prices FILE (your monthly prices; none are
+shipped). See churn/README.md.`;
 
 export interface CliResult {
   readonly code: number;

@@ -11,7 +11,7 @@ export type { ParsedFile, ServerCapture, CaptureFormat } from './types';
 export function readCapture(file: string): string {
   let buf: Buffer;
   try {
-    buf = fs.readFileSync(file);
+    buf = fs.readFileSync(file === '-' ? 0 : file); // `-`: standard input (ssh host iostat ... | npm run churn -- -)
   } catch (e) {
     throw new ChurnInputError(file, undefined, `cannot read the file (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
