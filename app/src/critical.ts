@@ -18,9 +18,9 @@ export const criticalSchema = z.strictObject({
       enabled: z.boolean().default(true),
       scarceAtMost: z.number().int().min(1).max(1000).default(3),
       slots: z.number().int().min(1).max(5).default(1),
-      releaseMinutes: z.number().min(0).max(1440).default(30),
+      releaseMinutes: z.number().min(0).max(1440).default(60),
     })
-    .default({ enabled: true, scarceAtMost: 3, slots: 1, releaseMinutes: 30 }),
+    .default({ enabled: true, scarceAtMost: 3, slots: 1, releaseMinutes: 60 }),
   /**
    * Look-ahead: an engineer ready for critical work who is not on shift yet keeps `slots` critical weights free from
    * other work until the shift starts, for the critical cases expected in its first hours (work that arrives
@@ -48,6 +48,13 @@ export const criticalSchema = z.strictObject({
   rebalance: z
     .strictObject({ enabled: z.boolean().default(true), maxMovesPerCycle: z.number().int().min(1).max(1000).default(10) })
     .default({ enabled: true, maxMovesPerCycle: 10 }),
+  /**
+   * End of shift: an engineer whose shift ends within `minutes` (the time a first response takes) counts as off
+   * shift for new work, so a case is not handed to someone who leaves before answering it.
+   */
+  endOfShift: z
+    .strictObject({ enabled: z.boolean().default(true), minutes: z.number().min(0).max(240).default(15) })
+    .default({ enabled: true, minutes: 15 }),
   /** Send each assignment's priority (severity, respond-by, interrupt) so engineers work by it instead of FIFO. */
   sendPriority: z.boolean().default(true),
 });
@@ -58,11 +65,11 @@ export type CriticalConfig = z.output<typeof criticalSchema>;
 export const DEFAULT_CRITICAL: CriticalConfig = criticalSchema.parse({});
 
 /** Every rule switched off: the policy as it was before them (the benchmark's "without" baseline). */
-export const RULES = ['headroom', 'lookAhead', 'preemption', 'rebalance', 'sendPriority'] as const;
+export const RULES = ['headroom', 'lookAhead', 'preemption', 'rebalance', 'endOfShift', 'sendPriority'] as const;
 export type RuleName = (typeof RULES)[number];
 
 export function withoutRules(c: CriticalConfig, rules: readonly RuleName[]): CriticalConfig {
-  const out: CriticalConfig = { ...c, headroom: { ...c.headroom }, lookAhead: { ...c.lookAhead }, preemption: { ...c.preemption }, rebalance: { ...c.rebalance } };
+  const out: CriticalConfig = { ...c, headroom: { ...c.headroom }, lookAhead: { ...c.lookAhead }, preemption: { ...c.preemption }, rebalance: { ...c.rebalance }, endOfShift: { ...c.endOfShift } };
   for (const r of rules) {
     if (r === 'sendPriority') out.sendPriority = false;
     else out[r].enabled = false;

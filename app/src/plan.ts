@@ -64,7 +64,7 @@ export function materialize(d: LazyDecision): Decision {
 
 export function planCycle(snap: Snapshot, policy: PolicyName, cfg: PolicyConfig, now: Date): Plan {
   const decide = POLICIES[policy];
-  const avail = availability(snap.engineers, now);
+  const avail = availability(snap.engineers, now, policy === 'ours' && cfg.critical.endOfShift.enabled ? cfg.critical.endOfShift.minutes : 0);
   const reserve = policy === 'ours' ? reserves(snap.engineers, avail, cfg) : undefined;
   const state = new Map<string, EngineerState>();
   for (const e of snap.engineers) state.set(e.id, { ...(snap.state.get(e.id) ?? { load: 0, open: 0, rotation: 0 }) });
@@ -106,18 +106,20 @@ function rebalance(
   state: Map<string, EngineerState>, plan: Plan, nextRotation: () => number,
 ): void {
   const byId = new Map(snap.engineers.map((e) => [e.id, e]));
-  const onShift = snap.engineers.filter((e) => avail.get(e.id)?.onShift && !e.outOfOffice);
+  // Only engineers on shift now with room for the lightest case can receive a move.
+  const minWeight = Math.min(...Object.values(cfg.severities).map((r) => r.weight));
+  const onShift = snap.engineers.filter((e) => avail.get(e.id)?.onShift && !e.outOfOffice && (state.get(e.id)?.load ?? 0) + minWeight <= e.capacity);
   if (onShift.length === 0) return;
-  const parked = snap.assigned!.filter((c) => {
-    if (c.moved) return false;
+  const offShift = snap.assigned!.filter((c) => !c.moved && avail.get(c.engineerId)?.onShift === false);
+  let moves = 0;
+  // Bounded work too: a night with many parked cases and no room costs at most 4 tries per allowed move.
+  let tries = 0;
+  for (const c of urgencyOrder(offShift)) {
+    if (moves >= cfg.critical.rebalance.maxMovesPerCycle || tries++ >= 4 * cfg.critical.rebalance.maxMovesPerCycle) break;
+    // Parked: the shift the engineer was waiting for at assignment has not begun, so the case is not started.
     const e = byId.get(c.engineerId);
     const a = avail.get(c.engineerId);
-    // Not on shift now, and the shift they were waiting for at assignment has not begun: not started.
-    return !!e && !!a && !a.onShift && a.startAt !== null && nextWorkStart(e.shift, c.assignedAt) === a.startAt;
-  });
-  let moves = 0;
-  for (const c of urgencyOrder(parked)) {
-    if (moves >= cfg.critical.rebalance.maxMovesPerCycle) break;
+    if (!e || !a || a.startAt === null || nextWorkStart(e.shift, c.assignedAt) !== a.startAt) continue;
     const kase: OpenCase = { id: c.id, product: c.product, severity: c.severity, createdAt: c.createdAt, slaDeadline: c.slaDeadline, status: 'unassigned', lastOutcome: null, lastLadderStep: null };
     const d = POLICIES.ours({ kase, engineers: onShift, state, avail, cfg, now, reserve });
     if (d.outcome !== 'assigned' || d.ladderStep !== 0 || d.interrupt) continue;

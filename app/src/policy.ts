@@ -2,7 +2,7 @@
 // cycle, the simulator and the unit tests all run exactly this code.
 import type { Candidate, Decision, Engineer, EngineerState, OpenCase, PolicyConfig } from './domain';
 import { compactCandidates, type StoredCandidates } from './candidates';
-import { nextWorkStart } from './shift';
+import { isOnShift, nextWorkStart } from './shift';
 
 export type PolicyName = 'ours' | 'round-robin';
 
@@ -29,11 +29,22 @@ function reasons(key: string, make: () => string[]): string[] {
   return r;
 }
 
-export function availability(engineers: readonly Engineer[], now: Date): Map<string, Availability> {
+/**
+ * `endOfShiftMinutes` (rule "end of shift"): an engineer whose shift ends within that many minutes counts as off
+ * shift until the next one, because a case given now would get its first response only then.
+ */
+export function availability(engineers: readonly Engineer[], now: Date, endOfShiftMinutes = 0): Map<string, Availability> {
   const out = new Map<string, Availability>();
+  const t = now.getTime();
   for (const e of engineers) {
-    const startAt = nextWorkStart(e.shift, now);
-    out.set(e.id, { onShift: startAt === now.getTime(), startAt, offShiftReason: startAt === null ? '' : `off shift until ${iso(startAt)}, after the SLA deadline` });
+    let startAt = nextWorkStart(e.shift, now);
+    let endingSoon = false;
+    if (startAt === t && endOfShiftMinutes > 0 && !isOnShift(e.shift, t + endOfShiftMinutes * 60_000)) {
+      startAt = nextWorkStart(e.shift, t + endOfShiftMinutes * 60_000);
+      endingSoon = true;
+    }
+    const offShiftReason = startAt === null ? '' : endingSoon ? `shift ends within ${endOfShiftMinutes} min; next shift ${iso(startAt)}, after the SLA deadline` : `off shift until ${iso(startAt)}, after the SLA deadline`;
+    out.set(e.id, { onShift: startAt === t, startAt, offShiftReason });
   }
   return out;
 }
@@ -151,6 +162,7 @@ function facts(input: DecideInput): Facts[] {
   const deadline = kase.slaDeadline.getTime();
   // Reserves apply to work other than the protected severity, until that work nears its own deadline.
   const reserve = kase.severity !== cfg.critical.severity && deadline - input.now.getTime() > cfg.critical.headroom.releaseMinutes * 60_000 ? input.reserve : undefined;
+  const lead = cfg.critical.endOfShift.enabled ? cfg.critical.endOfShift.minutes * 60_000 : 0;
   const out: Facts[] = new Array(engineers.length);
   for (let i = 0; i < engineers.length; i++) {
     const e = engineers[i];
@@ -167,10 +179,12 @@ function facts(input: DecideInput): Facts[] {
     if (!a || a.startAt === null) (hard ??= []).push('no shift in the next 7 days');
     // Off shift: acceptable only if the shift starts before the deadline. Once the deadline has passed, only engineers
     // on shift now qualify, so a breached case goes to the first ready engineer who can act, not to tomorrow's.
-    else if (!a.onShift && a.startAt >= deadline) (hard ??= []).push(a.offShiftReason);
+    // With the end-of-shift rule, a first response takes `minutes`: a shift starting later than deadline - minutes is too late.
+    else if (!a.onShift && a.startAt + lead >= deadline) (hard ??= []).push(a.offShiftReason);
     // Score (lower is better): engineers on shift now first (0..1), then those who start later but before the
     // deadline (1..2); within each band, the load relative to capacity after taking this case.
-    const score = hard ? 0 : Math.round(((a!.onShift ? 0 : 1) + (load + weight) / e.capacity) * 1e4) / 1e4;
+    // Engineers holding a reserve for critical work come after the others for other work (headroom: work others can take).
+    const score = hard ? 0 : Math.round(((a!.onShift ? 0 : 1) + (r ? 0.5 : 0) + (load + weight) / e.capacity) * 1e4) / 1e4;
     const beforeDeadline = !e.outOfOffice && !!a && a.startAt !== null && (a.onShift || a.startAt < deadline);
     out[i] = { e, readiness: e.readiness[kase.product] ?? 0, hardReasons: hard, score, rotation: s ? s.rotation : 0, beforeDeadline, load, onShift: !!a && a.onShift, capacityOnly };
   }
