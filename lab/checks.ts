@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import type { HandoffModel } from '../handoff/model';
 import type { Probe, ProbeResult } from './probe';
@@ -7,7 +8,9 @@ import type { Probe, ProbeResult } from './probe';
  * each check is a probe run from a role's machine, an expectation, and the runbook hint a failure maps to.
  */
 
-export type Role = 'client' | 'dns' | 'appliance' | 'spoke' | 'device';
+/** client: on-premises client / source server; dns: on-premises DNS server; appliance: the process server;
+ * spoke: an Azure VM using Azure-provided DNS; agent: a pipeline agent in Azure; device: the VPN device. */
+export type Role = 'client' | 'dns' | 'appliance' | 'spoke' | 'agent' | 'device';
 
 export interface Check {
   readonly id: string;
@@ -17,7 +20,7 @@ export interface Check {
   readonly probe: Probe;
   readonly expected: string;
   /** Classifies a probe result: undefined when it passes, else the observed problem and its hint. */
-  readonly judge: (r: ProbeResult) => { observed: string; hint?: string } | undefined;
+  readonly judge: (r: ProbeResult) => { observed: string; hint?: string; skipped?: boolean } | undefined;
 }
 
 export interface CheckResult {
@@ -27,6 +30,8 @@ export interface CheckResult {
   readonly expected: string;
   readonly observed: string;
   readonly pass: boolean;
+  /** Not checked (a tool or credential is missing here); never counted as passed. */
+  readonly skipped?: boolean;
   readonly ms: number;
   readonly hint?: string;
 }
@@ -107,36 +112,38 @@ export function runbookChecks(m: HandoffModel, o: CheckOptions = {}): Check[] {
   for (const rule of m.plan.rules) {
     const domain = rule.domain.replace(/\.$/, '');
     const name = o.onPremisesNames?.[domain];
-    if (!name || !o.azureDns) continue;
+    if (!name) continue;
     checks.push({
-      id: `outbound:${domain}`, title: `nslookup ${name} from a spoke VM (Azure DNS ${o.azureDns})`, from: 'spoke', expected: 'the on-premises answer',
-      probe: { type: 'dns', name, server: o.azureDns, timeoutMs },
+      id: `outbound:${domain}`, title: `nslookup ${name} from a spoke VM${o.azureDns ? ` (Azure DNS ${o.azureDns})` : ''}`, from: 'spoke', expected: 'the on-premises answer',
+      probe: { type: 'dns', name, ...(o.azureDns ? { server: o.azureDns } : {}), timeoutMs },
       judge: (r) => (r.ok && (r.addresses?.length ?? 0) > 0 ? undefined : { observed: r.ok ? 'empty answer' : r.error === 'ETIMEOUT' ? 'timeout' : `no answer (${r.error})`, hint: HINTS.outbound(domain) }),
     });
   }
   return checks;
 }
 
-/** lab/probe.js, wherever this module was loaded from (source under jest, dist/ after the build). */
-export function probeScript(): string {
-  for (const candidate of [path.join(__dirname, 'probe.js'), path.join(__dirname, '..', '..', 'lab', 'probe.js')]) {
-    if (require('fs').existsSync(candidate)) return candidate;
+/** A plain-JS helper of lab/ (probe.js, standins.js), wherever this module was loaded from (source under jest, dist/ after the build). */
+export function labScript(name: string): string {
+  for (const candidate of [path.join(__dirname, name), path.join(__dirname, '..', '..', 'lab', name)]) {
+    if (fs.existsSync(candidate)) return candidate;
   }
-  throw new Error('lab/probe.js not found');
+  throw new Error(`lab/${name} not found`);
 }
+
+export const probeScript = () => labScript('probe.js');
 
 export function judgeAll(checks: ReadonlyArray<Check>, results: ReadonlyArray<ProbeResult>): CheckResult[] {
   return checks.map((c, i) => {
     const r = results[i]!;
     const verdict = c.judge(r);
-    const observed = verdict?.observed ?? (c.probe.type === 'dns' ? `answer ${r.addresses?.join(', ')}` : 'connected');
-    return { id: c.id, title: c.title, from: c.from, expected: c.expected, observed, pass: !verdict, ms: r.ms, ...(verdict?.hint ? { hint: verdict.hint } : {}) };
+    const observed = verdict?.observed ?? (c.probe.type === 'dns' ? `answer ${r.addresses?.join(', ')}` : c.probe.type === 'tcp' ? 'connected' : 'as expected');
+    return { id: c.id, title: c.title, from: c.from, expected: c.expected, observed, pass: !verdict, ...(verdict?.skipped ? { skipped: true } : {}), ms: r.ms, ...(verdict?.hint ? { hint: verdict.hint } : {}) };
   });
 }
 
 /** The results as a readable table (check, from, expected, observed, result, time) followed by the hints. */
 export function resultTable(results: ReadonlyArray<CheckResult>): string {
-  const rows = [['#', 'check', 'from', 'expected', 'observed', 'result', 'ms'], ...results.map((r, i) => [String(i + 1), r.title, r.from, r.expected, r.observed, r.pass ? 'PASS' : 'FAIL', String(r.ms)])];
+  const rows = [['#', 'check', 'from', 'expected', 'observed', 'result', 'ms'], ...results.map((r, i) => [String(i + 1), r.title, r.from, r.expected, r.observed, r.pass ? 'PASS' : r.skipped ? 'SKIP' : 'FAIL', String(r.ms)])];
   const widths = rows[0]!.map((_, c) => Math.min(70, Math.max(...rows.map((r) => r[c]!.length))));
   const line = (r: string[]) => r.map((cell, c) => (cell.length > widths[c]! ? cell.slice(0, widths[c]! - 1) + '…' : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];

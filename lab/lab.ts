@@ -7,10 +7,11 @@ import { gatewayIpPlaceholder, nftablesRuleset, nftTableName, pskFileName, swanc
 import { strongSwanProposals } from '../handoff/ipsec-proposals';
 import type { HandoffModel } from '../handoff/model';
 import { AZURE_PROVIDED_DNS, azureDns } from './azure-dns';
-import { CheckResult, judgeAll, probeScript, Role, runbookChecks } from './checks';
+import { Check, CheckResult, judgeAll, labScript, probeScript, Role, runbookChecks } from './checks';
 import { NetnsLab } from './netns';
 import type { Probe, ProbeResult } from './probe';
 import { readSynthesizedAzure, SynthesizedAzure } from './synthesized';
+import { Outputs, synthesizedOutputs } from './verify';
 
 /**
  * One lab run: a hybrid network of Linux network namespaces built from an environment's synthesized stacks and
@@ -41,6 +42,20 @@ export interface LabOptions {
   readonly onPremises?: OnPremisesMutation;
   /** Progress lines (default: none). */
   readonly log?: (line: string) => void;
+  /**
+   * The checks to run (default: the runbook's, lab/checks.ts). `npm run verify`'s tests pass verify's own checks
+   * here: the lab is its test double. Role `agent` runs in the spoke namespace (an Azure VM).
+   */
+  readonly checks?: (ctx: LabContext) => Check[];
+}
+
+/** What a caller needs to point `verify` at the lab. */
+export interface LabContext {
+  readonly clientIp: string;
+  readonly dnsIps: ReadonlyArray<string>;
+  /** Outputs as the applied stacks would give them (the lab's addresses and its throw-away CA). */
+  readonly outputs: Outputs;
+  readonly onPremisesNames: Record<string, string>;
 }
 
 export interface LabResult {
@@ -135,7 +150,8 @@ function tunnelDiagnosis(log: string): { observed: string; hint: string } {
 function runProbesIn(lab: NetnsLab, role: Role, probes: Probe[]): Promise<ProbeResult[]> {
   if (probes.length === 0) return Promise.resolve([]);
   return new Promise((resolve, reject) => {
-    execFile('ip', ['netns', 'exec', lab.ns(role), process.execPath, probeScript(), JSON.stringify(probes)], { timeout: 30000 }, (error, stdout, stderr) => {
+    // A pipeline agent is an Azure VM: the spoke namespace plays it.
+    execFile('ip', ['netns', 'exec', lab.ns(role === 'agent' ? 'spoke' : role), process.execPath, probeScript(), JSON.stringify(probes)], { timeout: 30000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`probes in ${role} failed: ${stderr || error.message}`));
       else resolve(JSON.parse(stdout) as ProbeResult[]);
     });
@@ -167,7 +183,9 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
   const azgwInner = [...new Set([cidrHost(az.gateway.gatewaySubnet, 4), ...az.vnets.flatMap((v) => v.addressSpace.map((s) => cidrHost(s, 4))), ...(az.gateway.bgp?.peers[0] ? [az.gateway.bgp.peers[0]] : [])])];
   const outboundIp = cidrHost(az.resolver.outboundSubnet, 4);
   const endpointIps = [...new Set(az.endpoints.flatMap((e) => e.members.map((m) => m.ip)))];
-  const hubIps = [az.resolver.inboundIp, outboundIp, AZURE_PROVIDED_DNS, ...endpointIps];
+  const lbIps = ['api_server_ip', 'ingress_ip'].map((k) => synthesizedOutputs(options.outdir, options.env)[k]).filter((v): v is string => typeof v === 'string');
+  // The internal load balancers' frontends live in the hub namespace too (stand-ins; routed like the rest).
+  const hubIps = [...new Set([az.resolver.inboundIp, outboundIp, AZURE_PROVIDED_DNS, ...endpointIps, ...lbIps])];
   const ruleVnet = az.rules.flatMap((r) => r.linkedVnets)[0];
   const spokeVnet = az.vnets.find((v) => v.name === ruleVnet);
   const spokeIp = spokeVnet ? cidrHost(spokeVnet.addressSpace[0]!, 10) : undefined;
@@ -251,10 +269,25 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     lab.run('named-checkconf', [hubNamed]);
     lab.daemon('hub', 'named-azure', `exec named -f -c ${hubNamed}`);
 
-    // Listeners: private endpoints on 443 (hub), the process server on its Site Recovery ports.
-    const listener = "const net=require('net');for(const [h,p] of JSON.parse(process.argv[1]))net.createServer((s)=>s.end()).listen(p,h);";
-    lab.daemon('hub', 'listen-hub', `exec ${process.execPath} -e "${listener}" '${JSON.stringify(endpointIps.map((ip) => [ip, 443]))}'`);
-    if (processServer) lab.daemon('appliance', 'listen-appliance', `exec ${process.execPath} -e "${listener}" '${JSON.stringify([...new Set(['443', ...asr.map((r) => r.ports)])].map((p) => [processServer, Number(p)]))}'`);
+    // Stand-ins: private endpoints on 443 (hub), the process server on its Site Recovery ports, and for verify's
+    // Azure-side checks the API server's /readyz and Prometheus' targets over HTTPS (a throw-away self-signed cert).
+    const outputs = synthesizedOutputs(options.outdir, options.env);
+    const apiIp = typeof outputs.api_server_ip === 'string' ? outputs.api_server_ip : undefined;
+    const ingressIp = typeof outputs.ingress_ip === 'string' ? outputs.ingress_ip : undefined;
+    const prometheusHost = (outputs.host_names as Record<string, string> | undefined)?.prometheus;
+    const standins = `${process.execPath} ${labScript('standins.js')}`;
+    const https: Array<[string, number]> = [...(apiIp ? [[apiIp, 6443] as [string, number]] : []), ...(ingressIp ? [[ingressIp, 443] as [string, number]] : [])];
+    let caPem: string | undefined;
+    if (https.length > 0) {
+      const san = [...https.map(([ip]) => `IP:${ip}`), ...(prometheusHost ? [`DNS:${prometheusHost}`] : [])].join(',');
+      lab.run('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', '/CN=hybrid-lab', '-addext', `subjectAltName=${san}`, '-keyout', path.join(lab.dir, 'standin.key'), '-out', path.join(lab.dir, 'standin.crt')]);
+      caPem = fs.readFileSync(path.join(lab.dir, 'standin.crt'), 'utf8');
+    }
+    const hubStandins = { tcp: endpointIps.map((ip) => [ip, 443]), ...(https.length ? { https: { key: path.join(lab.dir, 'standin.key'), cert: path.join(lab.dir, 'standin.crt'), listen: https, targets: [{ health: 'up', labels: { job: 'lab-standin' } }] } } : {}) };
+    lab.daemon('hub', 'standins-hub', `exec ${standins} '${JSON.stringify(hubStandins)}'`);
+    if (processServer) lab.daemon('appliance', 'standins-appliance', `exec ${standins} '${JSON.stringify({ tcp: [...new Set(['443', ...asr.map((r) => r.ports)])].map((p) => [processServer, Number(p)]) })}'`);
+    // The spoke VM uses Azure-provided DNS, as VNets without custom DNS servers do.
+    if (spokeIp) lab.etc('spoke', 'resolv.conf', `nameserver ${AZURE_PROVIDED_DNS}\n`);
 
     // strongSwan on both sides (userspace IPsec over TUN: the kernel here has no ESP), a throw-away PSK.
     const psk = crypto.randomBytes(24).toString('base64');
@@ -303,10 +336,9 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     await until('on-premises DNS', 10000, () => (tryDig(lab, 'dns', dnsIps[0]!, domains[0] ?? '.') ? true : undefined));
     await until('Azure DNS stand-in', 10000, () => (tryDig(lab, 'hub', az.resolver.inboundIp, az.zones[0]?.name ?? '.') ? true : undefined));
 
-    const checks = runbookChecks(model, {
-      onPremisesDns: dnsIps[0], sourceAddress: clientIp, azureDns: AZURE_PROVIDED_DNS,
-      onPremisesNames: Object.fromEntries(domains.map((d) => [d, `lab-probe.${d}`])), timeoutMs: 2500,
-    });
+    const onPremisesNames = Object.fromEntries(domains.map((d) => [d, `lab-probe.${d}`]));
+    const ctx: LabContext = { clientIp, dnsIps, onPremisesNames, outputs: { ...outputs, dns_resolver_inbound_ip: az.resolver.inboundIp, ...(caPem ? { ca_cert_pem: caPem, ingress_ca_certificate: caPem } : {}) } };
+    const checks = options.checks ? options.checks(ctx) : runbookChecks(model, { onPremisesDns: dnsIps[0], sourceAddress: clientIp, azureDns: AZURE_PROVIDED_DNS, onPremisesNames, timeoutMs: 2500 });
     const byRole = new Map<Role, number[]>();
     checks.forEach((c, i) => byRole.set(c.from, [...(byRole.get(c.from) ?? []), i]));
     const results: ProbeResult[] = new Array(checks.length);

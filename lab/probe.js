@@ -32,20 +32,40 @@ function tcpProbe(p) {
   });
 }
 
-/** @param {{type:'http',url:string,timeoutMs?:number,insecure?:boolean,headers?:Record<string,string>}} p */
-async function httpProbe(p) {
+/**
+ * HTTPS/HTTP GET; `ca` (PEM) verifies the server against that CA, `insecure` skips verification (reported).
+ * @param {{type:'http',url:string,timeoutMs?:number,ca?:string,insecure?:boolean,headers?:Record<string,string>}} p
+ */
+function httpProbe(p) {
   const started = Date.now();
-  try {
-    const res = await fetch(p.url, { signal: AbortSignal.timeout(p.timeoutMs || 5000), headers: p.headers || {} });
-    const body = (await res.text()).slice(0, 20000);
-    return { ok: res.ok, status: res.status, body, ms: Date.now() - started };
-  } catch (e) {
-    return { ok: false, error: (e.cause && e.cause.code) || e.name || String(e.message), ms: Date.now() - started };
-  }
+  const url = new URL(p.url);
+  const mod = url.protocol === 'https:' ? require('https') : require('http');
+  return new Promise((resolve) => {
+    const req = mod.get(url, { timeout: p.timeoutMs || 5000, headers: p.headers || {}, ...(p.ca ? { ca: p.ca } : {}), ...(p.insecure ? { rejectUnauthorized: false } : {}) }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => { if (body.length < 200000) body += c; });
+      res.on('end', () => resolve({ ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, body, ms: Date.now() - started }));
+    });
+    req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'ETIMEDOUT' })));
+    req.on('error', (e) => resolve({ ok: false, error: e.code || String(e.message), ms: Date.now() - started }));
+  });
+}
+
+/** Runs a read-only command (e.g. kubectl get ... -o json); ENOENT when the tool is absent. @param {{type:'exec',argv:string[],timeoutMs?:number}} p */
+function execProbe(p) {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    require('child_process').execFile(p.argv[0], p.argv.slice(1), { timeout: p.timeoutMs || 15000, maxBuffer: 20 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) resolve({ ok: false, error: error.code === 'ENOENT' ? 'ENOENT' : String(stderr || error.message).trim().slice(0, 300), ms: Date.now() - started });
+      else resolve({ ok: true, body: stdout, ms: Date.now() - started });
+    });
+  });
 }
 
 async function runProbes(probes) {
-  return Promise.all(probes.map((p) => (p.type === 'dns' ? dnsProbe(p) : p.type === 'tcp' ? tcpProbe(p) : httpProbe(p))));
+  const run = { dns: dnsProbe, tcp: tcpProbe, http: httpProbe, exec: execProbe };
+  return Promise.all(probes.map((p) => run[p.type](p)));
 }
 
 module.exports = { runProbes };
