@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { applySet, DEFAULT_PARALLELISM, estimate, formatReport, loadStacks, loadTimes, mergeTimes, TimesTable, toJson, validateTimes } from './critical-path-model';
+import { applySet, DEFAULT_PARALLELISM, estimate, formatReport, loadStacks, loadTimes, mergeTimes, StackGraph, TimesTable, toJson, validateTimes } from './critical-path-model';
 
 const USAGE = `usage: npm run plan:critical-path -- [env ...] [--json] [--outdir <synth output>] [--times <file>] [--set <type>=<minutes>]... [--parallelism <n>]
 
@@ -12,12 +12,21 @@ Estimates the time from an empty subscription to a running environment from the 
   --times <file>     a partial table (same shape) merged over the defaults, e.g. measured figures for your region
   --set k=minutes    one entry: a resource type (azurerm_virtual_network_gateway=30), an on-node activity's
                      <activity>.prepareMinutes / .joinMinutes, or stackOverhead
-  --parallelism <n>  terraform apply -parallelism (default ${DEFAULT_PARALLELISM})`;
+  --parallelism <n>  terraform apply -parallelism (default ${DEFAULT_PARALLELISM})
+  --out <file>       write the report (or the JSON) to <file> instead of stdout (pipelines: no npm banner in it)`;
+
+/** Resource types the table has no entry for: they count the default, which the report says. */
+function unlistedTypes(stacks: ReadonlyArray<StackGraph>, times: TimesTable): string {
+  const types = new Set<string>();
+  for (const s of stacks) for (const r of s.resources.values()) if (r.type !== 'local' && !r.hint && times.types[r.type] === undefined) types.add(r.type);
+  return types.size === 0 ? '' : `Counted with the default ${times.default.minutes} min (${times.default.source.replace(/\.$/, '')}): ${[...types].sort().join(', ')}.\n`;
+}
 
 export function main(argv: string[]): number {
   let outdir = process.env.CDKTF_OUTDIR ?? 'cdktf.out';
   let json = false;
   let parallelism = DEFAULT_PARALLELISM;
+  let out: string | undefined;
   const envs: string[] = [];
   const sets: string[] = [];
   const timesFiles: string[] = [];
@@ -33,6 +42,7 @@ export function main(argv: string[]): number {
     else if (a === '--times') timesFiles.push(value());
     else if (a === '--set') sets.push(value());
     else if (a === '--parallelism') parallelism = Number(value());
+    else if (a === '--out') out = value();
     else if (a === '-h' || a === '--help') {
       console.log(USAGE);
       return 0;
@@ -53,11 +63,11 @@ export function main(argv: string[]): number {
   if (unknown.length > 0) throw new Error(`environment(s) ${unknown.join(', ')} not in ${outdir}; allowed: ${known.join(', ')}`);
   // Other environments' stacks stay loaded: a selected stack may read them.
   const estimates = estimate(stacks, times, { parallelism }).filter((e) => envs.length === 0 || envs.includes(e.environment));
-  if (json) console.log(JSON.stringify(toJson(estimates), null, 2));
-  else {
-    console.log(formatReport(estimates, times));
-    console.log(`Typical create times: scripts/critical-path-times.json (each with its source; override with --set or --times). Terraform parallelism ${parallelism}.`);
-  }
+  const text = json
+    ? JSON.stringify(toJson(estimates), null, 2)
+    : `${formatReport(estimates, times)}\n${unlistedTypes(stacks, times)}Typical create times: scripts/critical-path-times.json (each with its source; override with --set or --times). Terraform parallelism ${parallelism}.`;
+  if (out) fs.writeFileSync(out, `${text}\n`);
+  else console.log(text);
   return 0;
 }
 

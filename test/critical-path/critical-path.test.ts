@@ -228,6 +228,11 @@ describe.each(['dev', 'prod'] as const)('the shipped %s environment', (env) => {
       log.mockRestore();
     }
     expect(() => main(['nope', '--outdir', outdir])).toThrow(/environment\(s\) nope not in .*; allowed: /);
+    // --out: the JSON alone in a file (what the pipeline hands to the plan summary).
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cp-out-')), 'estimate.json');
+    expect(main(['--outdir', outdir, '--json', '--out', file])).toBe(0);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).environments[env].criticalPath[0]).toBe(`${env}-network`);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 });
 
