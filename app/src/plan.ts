@@ -25,6 +25,11 @@ export interface Snapshot {
   readonly rotationBase: number;
   /** Assigned open cases that rebalancing may consider (stores that do not support moves leave this out). */
   readonly assigned?: readonly AssignedCase[];
+  /**
+   * The store persists the interrupt flag and hands it to the assignment API. Preemption only happens when it does:
+   * an over-capacity assignment the engineer is not told to interrupt for would just queue behind their work.
+   */
+  readonly carriesInterrupt?: boolean;
 }
 
 export interface PlannedAssignment {
@@ -66,6 +71,7 @@ export function planCycle(snap: Snapshot, policy: PolicyName, cfg: PolicyConfig,
   const decide = POLICIES[policy];
   const avail = availability(snap.engineers, now, policy === 'ours' && cfg.critical.endOfShift.enabled ? cfg.critical.endOfShift.minutes : 0);
   const reserve = policy === 'ours' ? reserves(snap.engineers, avail, cfg) : undefined;
+  if (cfg.critical.preemption.enabled && !snap.carriesInterrupt) cfg = { ...cfg, critical: { ...cfg.critical, preemption: { ...cfg.critical.preemption, enabled: false } } };
   const state = new Map<string, EngineerState>();
   for (const e of snap.engineers) state.set(e.id, { ...(snap.state.get(e.id) ?? { load: 0, open: 0, rotation: 0 }) });
   const plan: Plan = { decisions: [], assignments: [], moves: [], statusChanges: [], attempted: 0, flagged: 0 };

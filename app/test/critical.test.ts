@@ -5,7 +5,8 @@ import { runCycle } from '../src/cycle';
 import type { EngineerState, OpenCase } from '../src/domain';
 import { silentLogger } from '../src/log';
 import { planCycle, type AssignedCase } from '../src/plan';
-import { availability, decideOurs, decideOursLazy, reserves } from '../src/policy';
+import { availability, decideOursLazy, reserves } from '../src/policy';
+import { assignmentFlagsBody } from '../src/queue/http';
 import { parseSettings, policyConfig, SettingsError } from '../src/settings';
 import { isUnavoidable } from '../src/sim/run';
 import { parseScenario, type Scenario } from '../src/sim/scenario';
@@ -140,6 +141,28 @@ describe('engineer work order (simulator and assignment API share one table)', (
     expect([...items].sort(compareWork).map((i) => i.seq)).toEqual([2, 1, 0]);
     expect([{ seq: 1 }, { seq: 0 }].sort(compareWork).map((i) => i.seq)).toEqual([0, 1]);
     expect(ENGINEER_WORK_ORDER.map((r) => r.rule)).toHaveLength(3);
+  });
+  it('the assignment API receives exactly the fields the table orders by', () => {
+    const respondBy = minutes(MONDAY_10, 60);
+    expect(assignmentFlagsBody({ interrupt: true, priority: { severity: 'A', respondBy }, reassignedFrom: 'bo' })).toEqual({
+      interrupt: true, priority: { severity: 'A', respondBy: '2026-01-05T11:00:00.000Z' }, reassignedFrom: 'bo',
+    });
+    expect(assignmentFlagsBody({})).toEqual({}); // no priority sent: the engineer works FIFO
+  });
+  it('the memory store sends a priority only when configured, and never for the round-robin baseline', async () => {
+    const e = [eng('a')];
+    const sent = async (cfg: typeof CFG, policy: 'ours' | 'round-robin') => {
+      const store = new MemoryStore(false);
+      await store.syncEngineers(e);
+      await store.upsertCases([{ id: 'x', product: 'aks', severity: 'C', customer: 'c', createdAt: MONDAY_10, resolved: false }], cfg, MONDAY_10);
+      await store.assign(policy, cfg, e, MONDAY_10);
+      const items: unknown[] = [];
+      await store.drainOutbox(async (i) => (items.push(assignmentFlagsBody(i as never)), { ok: true }), MONDAY_10);
+      return items[0];
+    };
+    expect(await sent(CFG, 'ours')).toEqual({ priority: { severity: 'C', respondBy: '2026-01-05T18:00:00.000Z' } });
+    expect(await sent(cfgWith({ sendPriority: false }), 'ours')).toEqual({});
+    expect(await sent(CFG, 'round-robin')).toEqual({});
   });
   it('the simulated engineer works a backlog by the same table: an A sent with a priority overtakes earlier C work', async () => {
     const s = scenario([{ name: 'solo', capacity: 1, readiness: { aks: 3 }, shift: { timezone: 'UTC', start: '08:00', end: '18:00' } }]);

@@ -1,5 +1,6 @@
 // Generic HTTP JSON adapters for the queue API and the assignment API (endpoint, auth header, field mapping,
 // pagination). The contract they expect and what they tolerate: app/README.md "Queue API contract".
+import type { AssignmentFlags } from '../critical';
 import type { OutboxItem, PostResult } from '../store/store';
 import { pick } from './records';
 import type { AssignmentSink, CaseLookup, FetchResult, QueueSource } from './source';
@@ -94,6 +95,15 @@ export function isPermanentStatus(status: number): boolean {
   return status >= 400 && status < 500 && ![401, 403, 408, 409, 425, 429].includes(status);
 }
 
+/** `interrupt`, `priority: { severity, respondBy }` and `reassignedFrom`, as the assignment API receives them. */
+export function assignmentFlagsBody(f: AssignmentFlags): Record<string, unknown> {
+  return {
+    ...(f.interrupt ? { interrupt: true } : {}),
+    ...(f.priority ? { priority: { severity: f.priority.severity, respondBy: f.priority.respondBy.toISOString() } } : {}),
+    ...(f.reassignedFrom ? { reassignedFrom: f.reassignedFrom } : {}),
+  };
+}
+
 export class HttpAssignmentSink implements AssignmentSink {
   constructor(private readonly url: string, private readonly headers: Record<string, string>, private readonly timeoutSeconds: number) {}
 
@@ -105,6 +115,8 @@ export class HttpAssignmentSink implements AssignmentSink {
         body: JSON.stringify({
           caseId: item.caseId, engineerId: item.engineerId, engineerEmail: item.engineerEmail, assignedAt: item.assignedAt.toISOString(),
           ladderStep: item.ladderStep, policyVersion: item.policyVersion,
+          // Critical-work fields (src/critical.ts), only when set: the engineer works by them (ENGINEER_WORK_ORDER).
+          ...assignmentFlagsBody(item as OutboxItem & AssignmentFlags),
         }),
         signal: AbortSignal.timeout(this.timeoutSeconds * 1000),
       });

@@ -152,7 +152,7 @@ export class MemoryStore implements Store {
         assigned.push({ id, product: c.product, severity: c.severity, createdAt: c.createdAt, slaDeadline: c.slaDeadline, engineerId: c.engineerId!, assignedAt: c.assignedAt!, moved: !!c.moved });
       }
     }
-    const plan = planCycle({ cases: open, engineers, state: this.state, rotationBase: this.rotationBase, assigned }, policy, cfg, now);
+    const plan = planCycle({ cases: open, engineers, state: this.state, rotationBase: this.rotationBase, assigned, carriesInterrupt: true }, policy, cfg, now);
     const flags = (a: { severity: OpenCase['severity']; respondBy: Date; interrupt: boolean }): AssignmentFlags => ({
       ...(a.interrupt ? { interrupt: true } : {}),
       // The original tool (round-robin, the benchmark baseline) sent neither.
