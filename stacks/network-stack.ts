@@ -1,8 +1,10 @@
 import { TerraformOutput } from 'cdktf';
 import { Construct } from 'constructs';
+import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
 import { Password } from '@cdktf/provider-random/lib/password';
 import { RandomProvider } from '@cdktf/provider-random/lib/provider';
+import { AzapiProvider, DataAzapiResourceExistence } from '../constructs/network/azapi';
 import { HubNetwork } from '../constructs/network/hub-network';
 import { NatEgress } from '../constructs/network/nat-egress';
 import { SpokeNetwork } from '../constructs/network/spoke-network';
@@ -38,6 +40,14 @@ export class NetworkStack extends EnvironmentStack {
     new RandomProvider(this, 'random');
     this.vpnSharedKey = generateVpnSharedKey(this, 'vpn-shared-key');
     const rg = this.resourceGroup.name;
+    // Does the VPN gateway of <env>-vpn exist yet? Read at plan time from literal names (not from the resource group
+    // resource, which would defer the read), 404 tolerated: the peerings then own their transit flags (see below).
+    const client = new DataAzurermClientConfig(this, 'client');
+    const vpnGateway = new DataAzapiResourceExistence(this, 'vpn-gateway', {
+      provider: new AzapiProvider(this, 'azapi'),
+      type: 'Microsoft.Network/virtualNetworkGateways@2024-05-01',
+      resourceId: `/subscriptions/${client.subscriptionId}/resourceGroups/${naming.resourceGroup('network')}/providers/Microsoft.Network/virtualNetworkGateways/${naming.vpnGateway()}`,
+    });
 
     this.hub = new HubNetwork(this, 'hub', { naming, resourceGroupName: rg, location: config.location, hub: config.network.hub, tags });
     new NatEgress(this, 'hub-egress', {
@@ -71,6 +81,7 @@ export class NetworkStack extends EnvironmentStack {
         spokeName: name,
         hubResourceGroupName: rg,
         spokeResourceGroupName: rg,
+        gatewayExists: vpnGateway.exists,
       });
     }
 

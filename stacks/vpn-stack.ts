@@ -41,6 +41,8 @@ export class VpnStack extends EnvironmentStack {
         hubToSpokePeeringId: peering.hubToSpoke.id,
         spokeToHubPeeringId: peering.spokeToHub.id,
         gateway: this.vpn.gateway,
+        hubVnetId: network.hub.vnet.id,
+        spokeVnetId: network.spoke(name).vnet.id,
       });
     }
 

@@ -1,5 +1,8 @@
-import { TerraformProvider, TerraformResource } from 'cdktf';
+import { IResolvable, TerraformDataSource, TerraformProvider, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
+
+/** 2.7 added `ignore_not_found` / `exists` to the azapi_resource data source (CHANGELOG v2.7.0). */
+export const AZAPI_VERSION = '~> 2.7';
 
 /**
  * Minimal bindings for the two azapi pieces this stack needs. No prebuilt cdktf provider exists for azapi,
@@ -10,7 +13,7 @@ export class AzapiProvider extends TerraformProvider {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
       terraformResourceType: 'azapi',
-      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: '~> 2.4' },
+      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: AZAPI_VERSION },
       terraformProviderSource: 'azure/azapi',
     });
   }
@@ -37,7 +40,7 @@ export class AzapiUpdateResource extends TerraformResource {
   constructor(scope: Construct, id: string, config: AzapiUpdateResourceConfig) {
     super(scope, id, {
       terraformResourceType: 'azapi_update_resource',
-      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: '~> 2.4' },
+      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: AZAPI_VERSION },
       provider: config.provider,
       dependsOn: config.dependsOn,
     });
@@ -46,5 +49,74 @@ export class AzapiUpdateResource extends TerraformResource {
 
   protected override synthesizeAttributes(): Record<string, unknown> {
     return { type: this.config.type, resource_id: this.config.resourceId, body: this.config.body };
+  }
+}
+
+export interface AzapiResourceActionConfig {
+  readonly provider: AzapiProvider;
+  /** `<resource type>@<api version>`. */
+  readonly type: string;
+  readonly resourceId: string;
+  /** HTTP method. With `action` empty, the request goes to the resource itself. */
+  readonly method: 'POST' | 'PATCH' | 'PUT' | 'DELETE';
+  readonly body: Record<string, unknown>;
+  /** `destroy`: the request is sent when this resource is destroyed, never on create (azapi >= 1.12, `when`). */
+  readonly when: 'apply' | 'destroy';
+  readonly dependsOn?: TerraformResource[];
+}
+
+/**
+ * `azapi_resource_action`: one request to an existing resource. With `when = "destroy"` it is the undo of an
+ * `azapi_update_resource`, whose own destroy is a no-op (azapi docs: "When azapi_update_resource is deleted, no
+ * operation will be performed, and these properties will stay unchanged").
+ */
+export class AzapiResourceAction extends TerraformResource {
+  private readonly config: AzapiResourceActionConfig;
+
+  constructor(scope: Construct, id: string, config: AzapiResourceActionConfig) {
+    super(scope, id, {
+      terraformResourceType: 'azapi_resource_action',
+      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: AZAPI_VERSION },
+      provider: config.provider,
+      dependsOn: config.dependsOn,
+    });
+    this.config = config;
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return { type: this.config.type, resource_id: this.config.resourceId, action: '', method: this.config.method, body: this.config.body, when: this.config.when };
+  }
+}
+
+export interface DataAzapiResourceConfig {
+  readonly provider: AzapiProvider;
+  readonly type: string;
+  /** A resource id known at plan time (literal names), so that the read happens during plan. */
+  readonly resourceId: string;
+}
+
+/**
+ * `data "azapi_resource"` with `ignore_not_found = true` (azapi >= 2.7): `exists` says whether the resource is there,
+ * without failing the plan when it (or its resource group) is not.
+ */
+export class DataAzapiResourceExistence extends TerraformDataSource {
+  private readonly config: DataAzapiResourceConfig;
+
+  constructor(scope: Construct, id: string, config: DataAzapiResourceConfig) {
+    super(scope, id, {
+      terraformResourceType: 'azapi_resource',
+      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: AZAPI_VERSION },
+      provider: config.provider,
+    });
+    this.config = config;
+  }
+
+  /** True once the resource exists (read at plan time). */
+  get exists(): IResolvable {
+    return this.getBooleanAttribute('exists');
+  }
+
+  protected override synthesizeAttributes(): Record<string, unknown> {
+    return { type: this.config.type, resource_id: this.config.resourceId, ignore_not_found: true };
   }
 }

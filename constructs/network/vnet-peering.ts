@@ -1,3 +1,4 @@
+import { IResolvable } from 'cdktf';
 import { Construct } from 'constructs';
 import { VirtualNetwork } from '@cdktf/provider-azurerm/lib/virtual-network';
 import { VirtualNetworkPeering } from '@cdktf/provider-azurerm/lib/virtual-network-peering';
@@ -15,6 +16,14 @@ export interface HubSpokePeeringProps {
    * @default true
    */
   readonly transitManagedElsewhere?: boolean;
+  /**
+   * Whether the hub's VPN gateway exists, read at plan time (DataAzapiResourceExistence.exists). When given, these
+   * peerings carry the transit flags themselves (hub side allowGatewayTransit, spoke side useRemoteGateways, the spoke
+   * side after the hub side): a peering replaced while the gateway exists gets its transit back in the same apply,
+   * instead of silently losing it until `<env>-vpn` is applied again. Before the first gateway the flags stay false.
+   * @default undefined (flags false, changes ignored when transitManagedElsewhere)
+   */
+  readonly gatewayExists?: IResolvable;
 }
 
 /**
@@ -27,7 +36,8 @@ export class HubSpokePeering extends Construct {
 
   constructor(scope: Construct, id: string, props: HubSpokePeeringProps) {
     super(scope, id);
-    const transitLifecycle = props.transitManagedElsewhere ?? true ? { ignoreChanges: ['allow_gateway_transit', 'use_remote_gateways'] } : undefined;
+    const gated = props.gatewayExists;
+    const transitLifecycle = !gated && (props.transitManagedElsewhere ?? true) ? { ignoreChanges: ['allow_gateway_transit', 'use_remote_gateways'] } : undefined;
     this.hubToSpoke = new VirtualNetworkPeering(this, 'hub-to-spoke', {
       name: `peer-${props.hubName}-to-${props.spokeName}`,
       resourceGroupName: props.hubResourceGroupName,
@@ -35,7 +45,7 @@ export class HubSpokePeering extends Construct {
       remoteVirtualNetworkId: props.spoke.id,
       allowVirtualNetworkAccess: true,
       allowForwardedTraffic: true,
-      allowGatewayTransit: false,
+      allowGatewayTransit: gated ?? false,
       useRemoteGateways: false,
       lifecycle: transitLifecycle,
     });
@@ -47,8 +57,10 @@ export class HubSpokePeering extends Construct {
       allowVirtualNetworkAccess: true,
       allowForwardedTraffic: true,
       allowGatewayTransit: false,
-      useRemoteGateways: false,
+      useRemoteGateways: gated ?? false,
       lifecycle: transitLifecycle,
+      // Azure demands the hub side's transit first (RemoteVnetHasNoGateways / transit not allowed otherwise).
+      dependsOn: gated ? [this.hubToSpoke] : undefined,
     });
   }
 }

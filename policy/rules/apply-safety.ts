@@ -158,4 +158,40 @@ export const privateEndpointHttpsFromOnPremises: Rule = {
   },
 };
 
-export const applySafetyRules: Rule[] = [rbacPropagationWait, cacheStorageTrustedServices, noConflictingPrivateZones, privateEndpointHttpsFromOnPremises];
+const TRANSIT_FLAGS = { allowGatewayTransit: 'allow_gateway_transit', useRemoteGateways: 'use_remote_gateways' } as const;
+
+export const gatewayTransitLifecycle: Rule = {
+  id: 'HN-016',
+  severity: 'error',
+  title: 'Gateway transit switched on by an azapi update is switched off on destroy, and a replaced peering gets it back',
+  explanation:
+    "azapi_update_resource changes nothing when destroyed: destroying <env>-vpn would leave peerings with transit on and no gateway. A peering that ignores changes to its transit flags is re-created with them off when <env>-network replaces it, and on-premises routes vanish until <env>-vpn is applied again.",
+  remediation:
+    "Pair each update with an azapi_resource_action (when = 'destroy', PUT with the flag false) on the same peering (GatewayTransit), and let the azurerm peering set the flag from the gateway's existence instead of ignoring it (HubSpokePeering gatewayExists).",
+  appliesTo: ['azapi_update_resource'],
+  check: (r, ctx) => {
+    const type = ctx.resolve(r.config['type']);
+    if (!type.known || typeof type.value !== 'string' || !/virtualNetworkPeerings@/i.test(type.value)) return [];
+    const problems: Problem[] = [];
+    const target = ctx.identity(r.config['resource_id']);
+    for (const flag of Object.keys(TRANSIT_FLAGS) as (keyof typeof TRANSIT_FLAGS)[]) {
+      const on = ctx.attr(r.config, 'body', 'properties', flag);
+      if (!on.known || on.value !== true) continue;
+      const reverts = ctx.environmentResources('azapi_resource_action').filter((a) => {
+        const actx = ctxOf(ctx, a);
+        const when = actx.resolve(a.config['when']);
+        const off = actx.attr(a.config, 'body', 'properties', flag);
+        return when.known && when.value === 'destroy' && off.known && off.value === false && target !== undefined && actx.identity(a.config['resource_id']) === target;
+      });
+      if (reverts.length === 0) problems.push(fail(`sets ${flag} but nothing sets it back to false when this update is destroyed.`));
+      const peering = ctx.refTarget(r.config['resource_id'])?.resource;
+      if (peering?.type === 'azurerm_virtual_network_peering') {
+        const ignored = blocks(peering.config['lifecycle']).flatMap((l) => (Array.isArray(l['ignore_changes']) ? l['ignore_changes'] : [])).map(String);
+        if (ignored.includes(TRANSIT_FLAGS[flag])) problems.push(fail(`${peering.address} ignores changes to ${TRANSIT_FLAGS[flag]}: when it is replaced it comes back without transit until this stack is applied again.`));
+      }
+    }
+    return problems;
+  },
+};
+
+export const applySafetyRules: Rule[] = [rbacPropagationWait, cacheStorageTrustedServices, noConflictingPrivateZones, privateEndpointHttpsFromOnPremises, gatewayTransitLifecycle];

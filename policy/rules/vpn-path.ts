@@ -86,7 +86,22 @@ function asSetter(r: SynthResource, ctx: StackContext): PeeringSetter | undefine
   return { setter: r, ctx, peering: target(ctx, r.config['resource_id'], PEERING) };
 }
 
+/**
+ * A flag gated on the gateway's existence (`${data.azapi_resource.<x>.exists}`, a virtualNetworkGateways read with
+ * ignore_not_found): true only once the gateway exists, so it never races its creation. `<env>-network` sets transit
+ * that way so that a replaced peering keeps it (HN-016); the first switch-on stays with the ordered azapi updates.
+ */
+export function gatedOnGatewayExistence(ctx: StackContext, value: unknown): boolean {
+  const m = typeof value === 'string' ? /^\$\{data\.azapi_resource\.([\w-]+)\.exists\}$/.exec(value) : null;
+  if (!m) return false;
+  const data = ctx.json.data?.['azapi_resource']?.[m[1]!];
+  const type = ctx.resolve(data?.['type']);
+  return !!data && data['ignore_not_found'] === true && type.known && typeof type.value === 'string' && /^Microsoft\.Network\/virtualNetworkGateways@/i.test(type.value);
+}
+
 function setsFlag(s: PeeringSetter, flag: Flag): Tri {
+  const raw = s.setter.type === PEERING ? s.setter.config[TF_FLAG[flag]] : undefined;
+  if (raw !== undefined && gatedOnGatewayExistence(s.ctx, raw)) return false;
   const v = s.setter.type === PEERING ? s.ctx.attr(s.setter.config, TF_FLAG[flag]) : s.ctx.attr(s.setter.config, 'body', 'properties', flag);
   return v.known ? v.value === true : 'unknown';
 }

@@ -41,14 +41,24 @@ describe.each(['dev', 'prod'])('%s-network', (env) => {
     expect(names).toEqual(['snet-agents', 'snet-nodes']);
   });
 
-  test('hub-spoke peering in both directions, forwarding on, transit flags left to the vpn stack', () => {
+  test('hub-spoke peering in both directions, forwarding on, transit set from the gateway existence (a replaced peering keeps it)', () => {
     const peerings = Object.values(resources(stack, 'azurerm_virtual_network_peering')) as any[];
     expect(peerings).toHaveLength(2);
     for (const p of peerings) {
       expect(p.allow_forwarded_traffic).toBe(true);
       expect(p.allow_virtual_network_access).toBe(true);
-      expect(p.lifecycle.ignore_changes).toEqual(['allow_gateway_transit', 'use_remote_gateways']);
+      expect(p.lifecycle).toBeUndefined(); // the old ignore_changes made a replaced peering come back without transit
     }
+    const gate = '${data.azapi_resource.vpn-gateway.exists}';
+    const hub = peerings.find((p) => p.name.startsWith('peer-hub-'));
+    const spoke = peerings.find((p) => !p.name.startsWith('peer-hub-'));
+    expect([hub.allow_gateway_transit, hub.use_remote_gateways]).toEqual([gate, false]);
+    expect([spoke.allow_gateway_transit, spoke.use_remote_gateways]).toEqual([false, gate]);
+    expect(spoke.depends_on).toEqual([expect.stringMatching(/^azurerm_virtual_network_peering\..*hub-to-spoke/)]);
+    const data = stack.data.azapi_resource['vpn-gateway'];
+    expect(data).toMatchObject({ ignore_not_found: true, type: expect.stringMatching(/^Microsoft\.Network\/virtualNetworkGateways@/) });
+    // Literal names only (plus the subscription from client config): the read happens at plan time.
+    expect(data.resource_id).toMatch(/^\/subscriptions\/\$\{data\.azurerm_client_config\.client\.subscription_id\}\/resourceGroups\/rg-[\w-]+-network\/providers\/Microsoft\.Network\/virtualNetworkGateways\/vgw-[\w-]+$/);
   });
 
   test('no public IP other than the NAT gateways', () => {

@@ -87,3 +87,18 @@ describe('HN-015 the endpoint subnet NSG allows 443 from on-premises', () => {
     expect(check([rule('AllowHttpsFromAzureVnets', 200, 'Allow', '10.0.0.0/8', '443'), denyAll])).toEqual(['fail']);
   });
 });
+
+describe('HN-016 gateway transit is reverted on destroy and kept by a replaced peering', () => {
+  const { gatewayTransitLifecycle } = require('../../policy/rules/apply-safety');
+  const api = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01';
+  const env = (opts: { revert: boolean; ignore: boolean }) =>
+    stack({
+      azurerm_virtual_network_peering: { h2s: { name: 'p', allow_gateway_transit: false, ...(opts.ignore ? { lifecycle: { ignore_changes: ['allow_gateway_transit', 'use_remote_gateways'] } } : {}) } },
+      azapi_update_resource: { on: { type: api, resource_id: '${azurerm_virtual_network_peering.h2s.id}', body: { properties: { allowGatewayTransit: true } } } },
+      ...(opts.revert ? { azapi_resource_action: { off: { type: api, resource_id: '${azurerm_virtual_network_peering.h2s.id}', method: 'PUT', when: 'destroy', body: { properties: { allowGatewayTransit: false } } } } } : {}),
+    });
+  const check = (opts: { revert: boolean; ignore: boolean }) => run(gatewayTransitLifecycle, env(opts), 'azapi_update_resource.on').map((p) => p.message);
+  test('compliant: a destroy-time revert and a peering that owns its flag', () => expect(check({ revert: true, ignore: false })).toEqual([]));
+  test('non-compliant: no revert (the old vpn stack)', () => expect(check({ revert: false, ignore: false })).toEqual([expect.stringMatching(/nothing sets it back to false/)]));
+  test('non-compliant: the peering ignores its transit flag (the old network stack)', () => expect(check({ revert: true, ignore: true })).toEqual([expect.stringMatching(/comes back without transit/)]));
+});

@@ -28,6 +28,7 @@ export type Env = Record<'dev-network' | 'dev-vpn' | 'dev-cluster' | 'dev-servic
 export function hybridEnvironment(): Env {
   return {
     'dev-network': {
+      data: { azapi_resource: { gw: { type: 'Microsoft.Network/virtualNetworkGateways@2024-05-01', resource_id: '/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/virtualNetworkGateways/vgw-hub', ignore_not_found: true } } },
       resource: {
         azurerm_virtual_network: {
           hub: { name: 'vnet-hub', address_space: ['10.0.0.0/22'] },
@@ -72,17 +73,17 @@ export function hybridEnvironment(): Env {
             name: 'peer-hub-to-spoke',
             virtual_network_name: '${azurerm_virtual_network.hub.name}',
             remote_virtual_network_id: '${azurerm_virtual_network.spoke.id}',
-            allow_gateway_transit: false,
+            // Gated on the gateway's existence (HN-016): a replaced peering gets transit back in the same apply.
+            allow_gateway_transit: '${data.azapi_resource.gw.exists}',
             use_remote_gateways: false,
-            lifecycle: { ignore_changes: ['allow_gateway_transit', 'use_remote_gateways'] },
           },
           spoke_to_hub: {
             name: 'peer-spoke-to-hub',
             virtual_network_name: '${azurerm_virtual_network.spoke.name}',
             remote_virtual_network_id: '${azurerm_virtual_network.hub.id}',
             allow_gateway_transit: false,
-            use_remote_gateways: false,
-            lifecycle: { ignore_changes: ['allow_gateway_transit', 'use_remote_gateways'] },
+            use_remote_gateways: '${data.azapi_resource.gw.exists}',
+            depends_on: ['azurerm_virtual_network_peering.hub_to_spoke'],
           },
         },
         azurerm_private_dns_resolver: { dns: { name: 'dnspr-hub', virtual_network_id: '${azurerm_virtual_network.hub.id}' } },
@@ -121,6 +122,19 @@ export function hybridEnvironment(): Env {
             resource_id: remote('s2h_id'),
             body: { properties: { useRemoteGateways: true, allowForwardedTraffic: true } },
             depends_on: ['azurerm_virtual_network_gateway.gw', 'azapi_update_resource.hub_transit'],
+          },
+        },
+        // Destroy-time reverts (HN-016): the updates' own destroy is a no-op.
+        azapi_resource_action: {
+          hub_revert: {
+            type: PEERING_API, resource_id: remote('h2s_id'), method: 'PUT', when: 'destroy',
+            body: { properties: { allowGatewayTransit: false, useRemoteGateways: false } },
+            depends_on: ['azurerm_virtual_network_gateway.gw'],
+          },
+          spoke_revert: {
+            type: PEERING_API, resource_id: remote('s2h_id'), method: 'PUT', when: 'destroy',
+            body: { properties: { allowGatewayTransit: false, useRemoteGateways: false } },
+            depends_on: ['azurerm_virtual_network_gateway.gw', 'azapi_resource_action.hub_revert'],
           },
         },
       },
