@@ -25,7 +25,9 @@ export const outboxSchema = z.strictObject({
   baseBackoffSeconds: z.number().min(0.001).max(3600).default(30),
   maxBackoffSeconds: z.number().min(1).max(86_400).default(3600),
   leaseSeconds: z.number().int().min(5).max(3600).default(120),
-  batch: z.number().int().min(1).max(1000).default(20),
+  batch: z.number().int().min(1).max(1000).default(32),
+  /** Posts in flight at once per worker: a crash repeats at most this many. */
+  concurrency: z.number().int().min(1).max(64).default(4),
   maxConsecutiveFailures: z.number().int().min(1).max(1000).default(5),
 });
 

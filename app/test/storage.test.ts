@@ -10,7 +10,8 @@ import { silentLogger } from '../src/log';
 import { loadMigrations, migrate } from '../src/migrate';
 import { createMetrics } from '../src/metrics';
 import { MemoryStore } from '../src/store/memory-store';
-import { SqlStore } from '../src/store/sql-store';
+import { MAX_CONSECUTIVE_FAILURES, SqlStore } from '../src/store/sql-store';
+import { DEFAULT_OUTBOX } from '../src/store/store';
 import { CFG, MONDAY_10, eng, minutes } from './fixtures';
 import { FlakySink, ScriptedQueue, record } from './helpers';
 import { describePg, startPostgres, type TestPostgres } from './postgres';
@@ -128,7 +129,9 @@ describePg('storage on PostgreSQL', () => {
       const sink = new FlakySink(1000);
       const r = await runCycle(deps(db, [eng('a'), eng('b')], new ScriptedQueue([cases(12)]), sink), MONDAY_10);
       expect(r).toMatchObject({ outcome: 'failed', assigned: 12, posted: 0 });
-      expect(sink.attempts).toHaveLength(5);
+      // Five failures in a row with none acknowledged stop it; posts already in flight on other lanes finish.
+      expect(sink.attempts.length).toBeGreaterThanOrEqual(MAX_CONSECUTIVE_FAILURES);
+      expect(sink.attempts.length).toBeLessThanOrEqual(MAX_CONSECUTIVE_FAILURES + DEFAULT_OUTBOX.concurrency - 1);
       expect((await rows(db, `SELECT count(*)::int AS n FROM assignments WHERE posted_at IS NULL`))[0]).toEqual({ n: 12 });
     });
 
@@ -248,7 +251,7 @@ describePg('storage on PostgreSQL', () => {
         const engineers = [eng('a')];
         hang = true;
         const c = child(url, engineers, cases(3));
-        await until(async () => received.length === 1, 'the first post');
+        await until(async () => received.length >= 1, 'the first post');
         c.kill('SIGKILL');
         await killed(c);
         // Committed before posting: nothing lost. Not acknowledged: still in the outbox.

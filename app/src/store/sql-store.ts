@@ -292,43 +292,53 @@ export class SqlStore implements Store {
         )
       ).rows.sort((x, y) => x.id - y.id);
       if (items.length === 0) return { posted, failed, deadLettered, stopped: false };
-      for (let i = 0; i < items.length; i++) {
-        const it = items[i];
-        // The API is evidently down: give the rest of the lease back rather than wait N timeouts.
-        if ((consecutive >= p.maxConsecutiveFailures && posted === 0) || (p.deadline !== undefined && Date.now() >= p.deadline)) {
-          await this.db.query(`UPDATE assignments SET claimed_until = NULL WHERE id = ANY($1::int[]) AND posted_at IS NULL`, [items.slice(i).map((x) => x.id)]);
-          return { posted, failed, deadLettered, stopped: consecutive >= p.maxConsecutiveFailures };
-        }
-        let res: PostResult;
-        try {
-          res = await post({
-            assignmentId: it.id, caseId: it.case_id, engineerId: it.engineer_id, engineerEmail: it.email ?? '', assignedAt: new Date(it.assigned_at),
-            ladderStep: it.ladder_step, policyVersion: it.policy_version, idempotencyKey: it.idempotency_key, attempts: it.post_attempts,
-          });
-        } catch (err) {
-          res = { ok: false, error: (err as Error).message };
-        }
-        if (res.ok) {
-          consecutive = 0;
-          posted++;
+      // `concurrency` posts in flight at most; each result is recorded the moment it arrives, so a crash repeats
+      // exactly the posts in flight (at most `concurrency` per worker), never an acknowledged one.
+      let next = 0;
+      let halt: 'down' | 'deadline' | null = null;
+      const lane = async () => {
+        while (next < items.length && halt === null) {
+          // The API is evidently down: give the rest of the lease back rather than wait N timeouts.
+          if (consecutive >= p.maxConsecutiveFailures && posted === 0) halt = 'down';
+          else if (p.deadline !== undefined && Date.now() >= p.deadline) halt = 'deadline';
+          if (halt) break;
+          const it = items[next++];
+          let res: PostResult;
+          try {
+            res = await post({
+              assignmentId: it.id, caseId: it.case_id, engineerId: it.engineer_id, engineerEmail: it.email ?? '', assignedAt: new Date(it.assigned_at),
+              ladderStep: it.ladder_step, policyVersion: it.policy_version, idempotencyKey: it.idempotency_key, attempts: it.post_attempts,
+            });
+          } catch (err) {
+            res = { ok: false, error: (err as Error).message };
+          }
+          if (res.ok) {
+            consecutive = 0;
+            posted++;
+            await this.db.query(
+              `UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL, claimed_until = NULL WHERE id = $1 AND posted_at IS NULL`,
+              [it.id, now],
+            );
+            continue;
+          }
+          consecutive++;
+          const attempts = it.post_attempts + 1;
+          const dead = res.permanent === true || attempts >= p.maxAttempts;
+          const body = res.body === undefined ? null : res.body.slice(0, MAX_BODY_CHARS);
+          if (dead) deadLettered++;
+          else failed++;
           await this.db.query(
-            `UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL, claimed_until = NULL WHERE id = $1 AND posted_at IS NULL`,
-            [it.id, now],
+            `UPDATE assignments SET post_attempts = post_attempts + 1, last_post_error = $2, last_post_status = $3, last_post_body = $4,
+                    claimed_until = NULL, dead_at = $5, next_post_at = $6
+              WHERE id = $1 AND posted_at IS NULL`,
+            [it.id, res.error.slice(0, 500), res.status ?? null, body, dead ? now : null, new Date(now.getTime() + backoffMs(attempts, p, random))],
           );
-          continue;
         }
-        consecutive++;
-        const attempts = it.post_attempts + 1;
-        const dead = res.permanent === true || attempts >= p.maxAttempts;
-        const body = res.body === undefined ? null : res.body.slice(0, MAX_BODY_CHARS);
-        if (dead) deadLettered++;
-        else failed++;
-        await this.db.query(
-          `UPDATE assignments SET post_attempts = post_attempts + 1, last_post_error = $2, last_post_status = $3, last_post_body = $4,
-                  claimed_until = NULL, dead_at = $5, next_post_at = $6
-            WHERE id = $1 AND posted_at IS NULL`,
-          [it.id, res.error.slice(0, 500), res.status ?? null, body, dead ? now : null, new Date(now.getTime() + backoffMs(attempts, p, random))],
-        );
+      };
+      await Promise.all(Array.from({ length: Math.max(1, Math.min(p.concurrency, items.length)) }, lane));
+      if (halt !== null) {
+        if (next < items.length) await this.db.query(`UPDATE assignments SET claimed_until = NULL WHERE id = ANY($1::int[]) AND posted_at IS NULL`, [items.slice(next).map((x) => x.id)]);
+        return { posted, failed, deadLettered, stopped: halt === 'down' };
       }
     }
   }

@@ -42,6 +42,8 @@ export interface OutboxPolicy {
   readonly leaseSeconds: number;
   /** Items claimed per lease. */
   readonly batch: number;
+  /** Posts in flight at once; a crash repeats at most this many (the ones in flight). */
+  readonly concurrency: number;
   /** Stop posting for this cycle after this many failures in a row with none acknowledged (the API is down). */
   readonly maxConsecutiveFailures: number;
   /** Stop claiming new items after this wall-clock instant (the cycle deadline). */
@@ -50,7 +52,7 @@ export interface OutboxPolicy {
   readonly random?: () => number;
 }
 
-export const DEFAULT_OUTBOX: OutboxPolicy = { maxAttempts: 10, baseBackoffSeconds: 30, maxBackoffSeconds: 3600, leaseSeconds: 120, batch: 20, maxConsecutiveFailures: 5 };
+export const DEFAULT_OUTBOX: OutboxPolicy = { maxAttempts: 10, baseBackoffSeconds: 30, maxBackoffSeconds: 3600, leaseSeconds: 120, batch: 32, concurrency: 4, maxConsecutiveFailures: 5 };
 
 /** Delay before attempt `attempts + 1`: base * 2^(attempts-1), capped, with "equal jitter" (half fixed, half random). */
 export function backoffMs(attempts: number, p: Pick<OutboxPolicy, 'baseBackoffSeconds' | 'maxBackoffSeconds'>, random = Math.random): number {
