@@ -23,6 +23,13 @@ export const hubSchema = z.strictObject({
     privateEndpoints: cidr,
     agents: cidr,
   }),
+  /**
+   * What runs the self-hosted pipeline agents in the `agents` subnet. `managed-devops-pool` delegates the subnet to
+   * `Microsoft.DevOpsInfrastructure/pools` (a Managed DevOps Pool injects only into a delegated subnet, and a
+   * delegation added by hand would be removed by the next network apply); `scale-set` leaves it undelegated for a
+   * VM scale set agent pool (a delegated subnet cannot hold VMs). @default scale-set
+   */
+  agentPool: z.enum(['scale-set', 'managed-devops-pool']).default('scale-set'),
 });
 
 export const spokeSchema = z.strictObject({

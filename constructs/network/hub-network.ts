@@ -13,6 +13,8 @@ export interface HubNetworkProps {
 }
 
 const RESOLVER_DELEGATION = { service: 'Microsoft.Network/dnsResolvers', actions: ['Microsoft.Network/virtualNetworks/join/action'] };
+/** Managed DevOps Pools inject agents only into a subnet delegated to this service ("Configure networking", MDP docs). */
+export const MANAGED_DEVOPS_POOL_DELEGATION = { service: 'Microsoft.DevOpsInfrastructure/pools', actions: ['Microsoft.Network/virtualNetworks/subnets/join/action'] };
 
 /**
  * The hub VNet: the one the VPN gateway serves and the DNS Private Resolver sits in, so that privatelink
@@ -35,7 +37,12 @@ export class HubNetwork extends SegmentedVirtualNetwork {
         { role: 'dnsInbound', name: props.naming.subnet('dnsInbound'), prefix: s.dnsInbound, delegation: RESOLVER_DELEGATION },
         { role: 'dnsOutbound', name: props.naming.subnet('dnsOutbound'), prefix: s.dnsOutbound, delegation: RESOLVER_DELEGATION },
         { role: 'privateEndpoints', name: props.naming.subnet('privateEndpoints'), prefix: s.privateEndpoints, privateEndpointNetworkPolicies: 'Enabled' },
-        { role: 'agents', name: props.naming.subnet('agents'), prefix: s.agents },
+        {
+          role: 'agents',
+          name: props.naming.subnet('agents'),
+          prefix: s.agents,
+          delegation: props.hub.agentPool === 'managed-devops-pool' ? MANAGED_DEVOPS_POOL_DELEGATION : undefined,
+        },
       ],
     });
   }
