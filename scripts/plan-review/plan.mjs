@@ -116,6 +116,23 @@ function pickFacts(type, values, sensitive, unknown) {
     else if (k === 'security_rule' && Array.isArray(values[k])) out[k] = values[k].map((r) => Object.fromEntries(NSG_RULE_KEYS.filter((rk) => isObject(r) && rk in r).map((rk) => [rk, r[rk]])));
     else if (values[k] !== undefined && values[k] !== null) out[k] = values[k];
   }
+  // azapi requests on peerings (constructs/network/gateway-transit.ts): the ARM type, when the request runs, and
+  // only the two transit flags of the body (other bodies may hold anything).
+  if (/^azapi_(update_resource|resource_action|resource)$/.test(type) && typeof values.type === 'string' && !anySensitive(sens.body)) {
+    out.azapiType = values.type;
+    if (typeof values.when === 'string') out.when = values.when;
+    let body = values.body;
+    if (typeof body === 'string') {
+      try {
+        body = JSON.parse(body);
+      } catch {
+        body = undefined;
+      }
+    }
+    const props = isObject(body) && isObject(body.properties) ? body.properties : {};
+    if (typeof props.allowGatewayTransit === 'boolean') out.allow_gateway_transit = props.allowGatewayTransit;
+    if (typeof props.useRemoteGateways === 'boolean') out.use_remote_gateways = props.useRemoteGateways;
+  }
   // The Kubernetes role tag tells a control-plane VM/disk from a worker (constructs/cluster tags them).
   if (isObject(values.tags) && typeof values.tags['k8s-role'] === 'string' && !anySensitive(sens.tags)) out.k8sRole = values.tags['k8s-role'];
   return Object.keys(out).length > 0 ? out : undefined;

@@ -175,9 +175,16 @@ export const RULES = [
     id: 'gateway-transit',
     title: 'Peering change that drops gateway transit',
     match: (c) => {
-      if (c.type !== 'azurerm_virtual_network_peering') return undefined;
       const before = c.facts?.before ?? {};
       const after = c.facts?.after ?? {};
+      const peeringRequest = /^azapi_/.test(c.type) && /virtualNetworkPeerings/i.test(String(after.azapiType ?? before.azapiType ?? ''));
+      // A destroy-time azapi action (gateway-transit.ts's revert) sends its request when it is deleted or replaced.
+      if (peeringRequest && c.type === 'azapi_resource_action' && gone(c) && before.when === 'destroy' && (before.use_remote_gateways === false || before.allow_gateway_transit === false)) {
+        return { id: 'gateway-transit', severity: 'critical', consequence: `the destroy-time request of this azapi action runs when it is ${verb(c)} and switches gateway transit off on the peering: the spoke loses its route to on-premises through the hub gateway until transit is set again.` };
+      }
+      if (c.type !== 'azurerm_virtual_network_peering' && !(peeringRequest && c.type !== 'azapi_resource_action')) return undefined;
+      // Deleting an azapi_update_resource sends nothing (azapi docs); its destroy-time revert action is matched above.
+      if (c.type === 'azapi_update_resource' && gone(c)) return undefined;
       const dropped = ['allow_gateway_transit', 'use_remote_gateways'].filter((k) => before[k] === true && (gone(c) || after[k] !== true));
       if (dropped.length === 0) return undefined;
       return { id: 'gateway-transit', severity: 'critical', consequence: `the peering is ${c.action === 'update' ? 'updated' : verb(c)} and ${dropped.join(' / ')} goes from true to ${gone(c) ? 'gone' : 'false'}: the spoke loses its route to on-premises through the hub gateway (and on-premises to the spoke) until transit is restored.` };

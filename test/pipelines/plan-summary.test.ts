@@ -24,12 +24,18 @@ const nsgRule = (name: string, attrs: Record<string, unknown>): Case => ({ stack
 const peering = (name: string, attrs: Record<string, unknown>): Case => ({ stack: 'dev-network', name, type: 'azurerm_virtual_network_peering', attrs });
 const role = (name: string, attrs: Record<string, unknown>): Case => ({ stack: 'dev-services', name, type: 'azurerm_role_assignment', attrs });
 
+const PEERING = 'Microsoft.Network/virtualNetworks/virtualNetworkPeerings@2024-05-01';
+const transit = (name: string, type: string, attrs: Record<string, unknown>): Case => ({ stack: 'dev-vpn', name, type, attrs: { type: PEERING, ...attrs } });
+
 /** Applied first. */
 const BEFORE: Case[] = [
   { stack: 'dev-vpn', name: 'site-to-site_gateway_0196671B', type: 'azurerm_virtual_network_gateway', replaceOn: { sku: 'VpnGw1AZ' } },
   { stack: 'dev-vpn', name: 'site-to-site_public-ip-1_AECEE88E', type: 'azurerm_public_ip', replaceOn: { zones: ['1', '2', '3'] } },
   { stack: 'dev-vpn', name: 'site-to-site_connection_921AB4ED', type: 'azurerm_virtual_network_gateway_connection', attrs: { dpd_timeout_seconds: 45 } },
   { stack: 'dev-vpn', name: 'site-to-site_local-network-gateway_9308A5AF', type: 'azurerm_local_network_gateway', attrs: { address_space: ['192.168.0.0/16'] } },
+  // gateway transit set by azapi on the peerings <env>-network owns (constructs/network/gateway-transit.ts)
+  transit('transit_spoke-use-remote-gateways_1A2B3C4D', 'azapi_update_resource', { body: { properties: { useRemoteGateways: true, allowForwardedTraffic: true } } }),
+  transit('transit_spoke-revert-on-destroy_5E6F7A8B', 'azapi_resource_action', { when: 'destroy', method: 'PUT', body: { properties: { useRemoteGateways: false, allowGatewayTransit: false } } }),
   { stack: 'dev-network', name: 'dns_zones_link-blob-hub_D745C22E', type: 'azurerm_private_dns_zone_virtual_network_link', attrs: {} },
   { stack: 'dev-network', name: 'dns_resolver_inbound_84BD3E66', type: 'azurerm_private_dns_resolver_inbound_endpoint', replaceOn: { private_ip_address: '10.10.0.36' } },
   { stack: 'dev-network', name: 'dns_zones_zone-blob_065F5D22', type: 'azurerm_private_dns_zone', attrs: { tags: { owner: 'a' } } },
@@ -47,15 +53,20 @@ const BEFORE: Case[] = [
   worker(1, { size: 'Standard_D2s_v5' }),
 ];
 
+const before = (name: string) => BEFORE.find((c) => c.name.startsWith(name))!;
+
 /** Planned against the applied BEFORE. */
 const AFTER: Case[] = [
-  { ...BEFORE[0]!, replaceOn: { sku: 'VpnGw2AZ' } },
-  { ...BEFORE[1]!, replaceOn: { zones: ['1'] } },
+  { ...before('site-to-site_gateway'), replaceOn: { sku: 'VpnGw2AZ' } },
+  { ...before('site-to-site_public-ip'), replaceOn: { zones: ['1'] } },
   // the connection is deleted (absent here)
-  { ...BEFORE[3]!, attrs: { address_space: ['192.168.0.0/16', '172.16.0.0/12'] } },
+  { ...before('site-to-site_local-network-gateway'), attrs: { address_space: ['192.168.0.0/16', '172.16.0.0/12'] } },
+  transit('transit_spoke-use-remote-gateways_1A2B3C4D', 'azapi_update_resource', { body: { properties: { useRemoteGateways: false, allowForwardedTraffic: true } } }),
+  // the spoke revert action is deleted (absent here): its destroy-time PUT runs
+  transit('transit_hub-allow-gateway-transit_9C0D1E2F', 'azapi_update_resource', { body: { properties: { allowGatewayTransit: true, allowForwardedTraffic: true } } }),
   // the hub zone link is deleted (absent here)
-  { ...BEFORE[5]!, replaceOn: { private_ip_address: '10.10.0.37' } },
-  { ...BEFORE[6]!, attrs: { tags: { owner: 'b' } } },
+  { ...before('dns_resolver_inbound'), replaceOn: { private_ip_address: '10.10.0.37' } },
+  { ...before('dns_zones_zone-blob'), attrs: { tags: { owner: 'b' } } },
   { stack: 'dev-network', name: 'dns_zones_zone-registry_806BA4CC', type: 'azurerm_private_dns_zone', attrs: {} },
   nsgRule('spoke-cluster_nsg-nodes_allow-ingress-nodeports_4B186991', { source_address_prefix: 'Internet', destination_port_range: '30000-32767' }),
   nsgRule('spoke-cluster_nsg-nodes_allow-https-open_11111111', { source_address_prefix: 'Internet', destination_port_range: '443', description: 'new' }),
@@ -65,14 +76,14 @@ const AFTER: Case[] = [
   peering('peering-cluster_spoke-to-hub_7F1F1AC4', { allow_gateway_transit: false, use_remote_gateways: false }),
   peering('peering-cluster_hub-to-spoke_F9154834', { allow_gateway_transit: true, use_remote_gateways: false, allow_forwarded_traffic: true }),
   // the key vault and the recovery services vault are deleted (absent here)
-  { ...BEFORE[12]!, replaceOn: { version: '17' } },
-  { ...BEFORE[14]!, attrs: { tags: { a: '2' } } },
+  { ...before('postgres_server'), replaceOn: { version: '17' } },
+  { ...before('cache-storage_account'), attrs: { tags: { a: '2' } } },
   role('rbac_owner_AAAA0001', { role_definition_name: 'Owner' }),
   role('rbac_uaa_AAAA0002', { role_definition_id: '/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9' }),
   role('rbac_rbac-admin_AAAA0003', { role_definition_name: 'Role Based Access Control Administrator' }),
   role('rbac_secrets-user_AAAA0004', { role_definition_name: 'Key Vault Secrets User' }),
   cp(0, 'v1'), cp(1, 'v2'), cp(2, 'v2'),
-  { ...BEFORE[18]!, replaceOn: { disk_size_gb: 32 } },
+  { ...before('control-plane_etcd-disk-1'), replaceOn: { disk_size_gb: 32 } },
   worker(0, { custom_data: `#cloud-config token ${SECRET} v2` }),
   worker(1, { size: 'Standard_D4s_v5' }),
 ];
@@ -137,6 +148,8 @@ describe('the rule table: every dangerous change with its consequence', () => {
     ['azurerm_network_security_rule.spoke-cluster_nsg-nodes_allow-ssh-anywhere_22222222', 'critical', /opens inbound port\(s\) 22 to \*: .*including management\/data port\(s\) 22/],
     ['azurerm_network_security_rule.spoke-cluster_nsg-nodes_allow-ingress-nodeports_4B186991', 'high', /opens inbound port\(s\) 30000-32767 to Internet.*changed: `source_address_prefix`/],
     ['azurerm_virtual_network_peering.peering-cluster_spoke-to-hub_7F1F1AC4', 'critical', /use_remote_gateways goes from true to false: the spoke loses its route to on-premises/],
+    ['azapi_update_resource.transit_spoke-use-remote-gateways_1A2B3C4D', 'critical', /use_remote_gateways goes from true to false/],
+    ['azapi_resource_action.transit_spoke-revert-on-destroy_5E6F7A8B', 'critical', /destroy-time request of this azapi action runs when it is deleted and switches gateway transit off/],
     ['azurerm_role_assignment.rbac_owner_AAAA0001', 'critical', /grants Owner: .*privilege escalation/],
     ['azurerm_role_assignment.rbac_uaa_AAAA0002', 'critical', /grants User Access Administrator/],
     ['azurerm_role_assignment.rbac_rbac-admin_AAAA0003', 'critical', /grants Role Based Access Control Administrator/],
@@ -157,6 +170,7 @@ describe('the rule table: every dangerous change with its consequence', () => {
     ['azurerm_network_security_rule.spoke-cluster_nsg-nodes_deny-all-inbound_46E8B0A5', 'a deny from *'],
     ['azurerm_virtual_network_peering.peering-cluster_hub-to-spoke_F9154834', 'a peering update that keeps gateway transit'],
     ['azurerm_role_assignment.rbac_secrets-user_AAAA0004', 'a data-plane role'],
+    ['azapi_update_resource.transit_hub-allow-gateway-transit_9C0D1E2F', 'an azapi request that turns gateway transit on'],
   ])('%s is not dangerous (%s)', (address) => {
     expect(line(address)).toBe('');
   });
@@ -164,10 +178,10 @@ describe('the rule table: every dangerous change with its consequence', () => {
   test('order: verdict, table, dangerous changes, other deletes/replaces, then the rest folded', () => {
     const at = (s: string) => md.indexOf(s);
     expect(md.startsWith('<!-- cdktf-plan:dev -->\n<!-- plan-needs-attention -->\n### Plan: dev\n')).toBe(true);
-    expect(md).toContain('Verdict: **18 dangerous changes need explicit approval** · 13 deletes/replaces');
+    expect(md).toContain('Verdict: **20 dangerous changes need explicit approval** · 14 deletes/replaces');
     expect(md).toContain(`commit \`0123456789ab\` · planned ${TIME}`);
     expect(at('Verdict:')).toBeLessThan(at('| Stack |'));
-    expect(at('| Stack |')).toBeLessThan(at('#### Dangerous changes (18)'));
+    expect(at('| Stack |')).toBeLessThan(at('#### Dangerous changes (20)'));
     expect(at('#### Dangerous changes')).toBeLessThan(at('#### Other deletes and replaces (1)'));
     expect(at('#### Other deletes and replaces')).toBeLessThan(at('<details>'));
     expect(md).toContain('- `dev-cluster` **replace** `azurerm_linux_virtual_machine.workers_vm-1_DA291B49` (Terraform: replace_because_cannot_update; replace paths: `size`)');
@@ -179,7 +193,7 @@ describe('the rule table: every dangerous change with its consequence', () => {
     expect(md).toContain('| `dev-cluster` | 0 | 0 | 5 | 0 | 0 | 0 | 4 |');
     expect(md).toContain('| `dev-network` | 4 | 5 | 1 | 1 | 0 | 0 | 5 |');
     expect(md).toContain('| `dev-services` | 4 | 1 | 1 | 2 | 0 | 0 | 6 |');
-    expect(md).toContain('| `dev-vpn` | 0 | 1 | 2 | 1 | 0 | 0 | 3 |');
+    expect(md).toContain('| `dev-vpn` | 1 | 2 | 2 | 2 | 0 | 0 | 5 |');
   });
 
   test('never prints attribute values (cloud-init with a token, descriptions)', () => {
@@ -222,7 +236,7 @@ describe('the verdict the pipeline acts on (--verdict)', () => {
   };
 
   test('dangerous or destructive plans need approval', async () => {
-    expect(await verdict(...planArgs())).toEqual({ needsApproval: true, hasChanges: true, dangerous: 18, destructive: 13, failed: [], changedStacks: STACKS });
+    expect(await verdict(...planArgs())).toEqual({ needsApproval: true, hasChanges: true, dangerous: 20, destructive: 14, failed: [], changedStacks: STACKS });
   });
 
   test('a real plan without changes needs nothing and applies nothing', async () => {
@@ -276,7 +290,7 @@ describe('inputs that are not a readable plan', () => {
     const r = await run('node', [SCRIPT, '--plan', `dev-services=${broken}`, '--plan', `dev-vpn=${files['dev-vpn']}`], { cwd: REPO });
     expect(r.stdout).toMatch(/\| `dev-services` \| - \| - \| - \| - \| - \| - \| \*\*no plan\*\*: could not read broken.json: /);
     expect(r.stdout).toContain('Verdict: **No plan for `dev-services`: this environment cannot be reviewed or deployed until it plans**');
-    expect(r.stdout).toContain('| `dev-vpn` | 0 | 1 | 2 | 1 |');
+    expect(r.stdout).toContain('| `dev-vpn` | 1 | 2 | 2 | 2 |');
     expect(r.stderr).toMatch(/plan-summary: dev-services: could not read broken.json/);
   });
 
