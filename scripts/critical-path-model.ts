@@ -114,6 +114,8 @@ export interface ResourceNode {
   readonly hint?: CriticalPathHint;
   /** Literal create_duration of a time_sleep, in minutes. */
   readonly sleepMinutes?: number;
+  /** Does nothing on create (an azapi_resource_action with `when = "destroy"`): zero minutes. */
+  readonly destroyOnly?: boolean;
 }
 
 export interface StackGraph {
@@ -174,9 +176,10 @@ export function parseStack(name: string, doc: { [k: string]: Json }, manifestDep
     const comment = b.body['//'] as { [k: string]: Json } | undefined;
     const hint = comment?.[CRITICAL_PATH_HINT_KEY] as CriticalPathHint | undefined;
     const sleepMinutes = b.type === 'time_sleep' ? parseDuration(b.body.create_duration) : undefined;
+    const destroyOnly = b.body.when === 'destroy';
     const deps = references(b.body, known);
     deps.delete(b.address);
-    resources.set(b.address, { address: b.address, type: b.type, deps, ...(hint ? { hint } : {}), ...(sleepMinutes !== undefined ? { sleepMinutes } : {}) });
+    resources.set(b.address, { address: b.address, type: b.type, deps, ...(hint ? { hint } : {}), ...(sleepMinutes !== undefined ? { sleepMinutes } : {}), ...(destroyOnly ? { destroyOnly } : {}) });
   }
   const remote = Object.keys(((doc.data ?? {}) as Record<string, Record<string, unknown>>).terraform_remote_state ?? {})
     .map((id) => REMOTE_STATE.exec(id)?.[1])
@@ -260,7 +263,7 @@ function workOf(node: ResourceNode, times: TimesTable, known: ReadonlyMap<string
     if (!entry) throw new Error(`${node.address}: on-node activity "${node.hint.onNode}" has no entry in the times table; allowed: ${Object.keys(times.onNode).filter((k) => k !== 'comment').join(', ')}`);
     return { prepare: entry.prepareMinutes, join: entry.joinMinutes, waits: (node.hint.waitsOnNodeFor ?? []).filter((a) => known.has(a)) };
   }
-  if (node.type === 'local') return { prepare: 0, join: 0, waits: [] };
+  if (node.type === 'local' || node.destroyOnly) return { prepare: 0, join: 0, waits: [] };
   const minutes = node.sleepMinutes ?? (times.types[node.type] ?? times.default).minutes;
   return { prepare: minutes, join: 0, waits: [] };
 }

@@ -73,6 +73,8 @@ describe('Terraform parallelism, sleeps and hints', () => {
     });
     const ok = parseStack('x-b', { resource: { time_sleep: { wait: { create_duration: '1m30s' } }, slow: { manifests: { '//': { criticalPath: { activity: 'quick' } } } } } });
     expect(finishOf(ok)).toEqual({ 'time_sleep.wait': 1.5, 'slow.manifests': 0.5 });
+    // A destroy-time action (azapi_resource_action when = "destroy") costs nothing on create.
+    expect(finishOf(parseStack('x-d', { resource: { slow: { undo: { when: 'destroy' } } } }))).toEqual({ 'slow.undo': 0 });
     expect(() => finishOf(s)).toThrow(/slow\.unknown: activity "nope" has no entry in the times table; allowed: quick/);
   });
 
