@@ -169,6 +169,30 @@ describe('a joining control plane waits for the previous member', () => {
     expect(r.calls.some((c) => c.includes('metadata.labels') || c.startsWith('kubeadm join'))).toBe(false);
   });
 
+  // run_kubeadm itself, with the steps that touch the real system (/etc/hosts, the seed files) replaced by stubs.
+  const RUN_KUBEADM = 'render_kubeadm_config() { :; }; write_discovery_kubeconfig() { :; }; hosts_entry() { echo "hosts_entry $*" >> "$CALLS"; }; run_kubeadm';
+
+  test('run_kubeadm on a joining control plane: API, previous member, then kubeadm join, then the hosts entry', () => {
+    const r = bootstrap(RUN_KUBEADM, { API_DOWN: 1, ETCD_UNHEALTHY: 1 });
+    expect(r.status).toBe(0);
+    const first = (p: (c: string) => boolean) => r.calls.findIndex(p);
+    const readyz = first((c) => c.endsWith('/readyz'));
+    const member = first((c) => c.includes(':2381/health'));
+    const join = first((c) => c.startsWith('kubeadm join'));
+    expect(readyz).toBeGreaterThanOrEqual(0);
+    expect(member).toBeGreaterThan(readyz);
+    expect(join).toBeGreaterThan(r.calls.map((c, i) => (c.includes(':2381/health') ? i : -1)).filter((i) => i >= 0).pop()!);
+    expect(r.calls[join + 1]).toBe('hosts_entry 127.0.0.1');
+    expect(fs.existsSync(path.join(r.runDir, 'bootstrap.conf'))).toBe(false);
+  });
+
+  test('run_kubeadm on a worker: waits for the API and the token, never for an etcd member', () => {
+    const r = bootstrap(`K8S_ROLE=worker; K8S_JOIN_AFTER=; ${RUN_KUBEADM}`, { TOKEN_REJECTED: 1 });
+    expect(r.status).toBe(0);
+    expect(r.calls.some((c) => c.includes('metadata.labels') || c.includes(':2381'))).toBe(false);
+    expect(r.calls.findIndex((c) => c.startsWith('kubeadm join'))).toBeGreaterThan(r.calls.findIndex((c) => c.includes('get configmap kubeadm-config')));
+  });
+
   test('init and worker nodes have no previous member to wait for', () => {
     for (const role of ['init', 'worker'] as const) {
       expect(renderNodeEnv(nodeProps(role))).toContain('K8S_JOIN_AFTER=\n');
