@@ -114,8 +114,8 @@ describe('GET /stats, /engineers', () => {
   it('reports load per engineer, per product, queue, fairness and the last cycle', async () => {
     const s = (await call(app, '/stats')).json();
     expect(s.engineers).toEqual([
-      { id: 'ana', name: 'Ana', open: 1, load: 3, capacity: 10, assignedToday: 1, assignedWeek: 1 },
-      { id: 'bo', name: 'Bo', open: 1, load: 1, capacity: 10, assignedToday: 1, assignedWeek: 1 },
+      { id: 'ana', name: 'Ana', open: 1, load: 3, capacity: 10, assignedToday: 1, assignedWeek: 1, onShift: true, nextShiftAt: NOW.toISOString(), outOfOffice: false, parked: 0 },
+      { id: 'bo', name: 'Bo', open: 1, load: 1, capacity: 10, assignedToday: 1, assignedWeek: 1, onShift: true, nextShiftAt: NOW.toISOString(), outOfOffice: false, parked: 0 },
     ]);
     expect(s.products).toEqual([{ product: 'aks', open: 2, unassigned: 0 }, { product: 'network', open: 1, unassigned: 1 }]);
     expect(s).toMatchObject({ unassigned: 1, atRisk: 1, queueDepth: 1, jainIndex: expect.closeTo(0.8, 6) });

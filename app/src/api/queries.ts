@@ -1,6 +1,8 @@
 // Read models for the API, straight SQL over the tables the cycle writes.
 import type { Db } from '../db';
 import { expandCandidates, type StoredCandidates } from '../candidates';
+import { SEVERITIES, type Shift } from '../domain';
+import { nextWorkStart } from '../shift';
 
 export const SORT_FIELDS = {
   createdAt: 'c.created_at', slaDeadline: 'c.sla_deadline', severity: 'c.severity', product: 'c.product',
@@ -75,11 +77,16 @@ export async function getCase(db: Db, id: string, now: Date, atRiskMinutes: numb
   const names = new Map((await db.query<{ id: string; name: string }>(`SELECT id, name FROM engineers`)).rows.map((e) => [e.id, e.name]));
   return {
     ...caseView(r.rows[0]),
-    decisions: d.rows.map((x) => ({
-      id: x.id, at: iso(x.at)!, policyVersion: x.policy_version, ladderStep: x.ladder_step, outcome: x.outcome,
-      chosenEngineerId: x.chosen_engineer_id,
-      candidates: expandCandidates((typeof x.candidates === 'string' ? JSON.parse(x.candidates) : x.candidates) as StoredCandidates, names),
-    })),
+    decisions: d.rows.map((x) => {
+      const stored = (typeof x.candidates === 'string' ? JSON.parse(x.candidates) : x.candidates) as StoredCandidates;
+      return {
+        id: x.id, at: iso(x.at)!, policyVersion: x.policy_version, ladderStep: x.ladder_step, outcome: x.outcome,
+        chosenEngineerId: x.chosen_engineer_id,
+        candidates: expandCandidates(stored, names),
+        // Rules that acted on the decision (preemption, rebalancing), each with its reason.
+        ...(!Array.isArray(stored) && stored.n ? { notes: stored.n } : {}),
+      };
+    }),
   };
 }
 
@@ -139,7 +146,11 @@ export async function stats(db: Db, now: Date, atRiskMinutes: number) {
     `SELECT started_at, finished_at, outcome, assigned, error FROM cycles ORDER BY id DESC LIMIT 1`,
   );
   const t = totals.rows[0];
-  const eng = engineers.rows.map((e) => ({ id: e.id, name: e.name, open: e.open, load: Number(e.load), capacity: e.capacity, assignedToday: e.today, assignedWeek: e.week }));
+  const shifts = await onShiftAndParked(db, now, weekAgo);
+  const eng = engineers.rows.map((e) => ({
+    id: e.id, name: e.name, open: e.open, load: Number(e.load), capacity: e.capacity, assignedToday: e.today, assignedWeek: e.week,
+    ...(shifts.engineers.get(e.id) ?? { onShift: false, nextShiftAt: null, outOfOffice: false, parked: 0 }),
+  }));
   const lc = last.rows[0];
   return {
     generatedAt: now.toISOString(),
@@ -149,9 +160,81 @@ export async function stats(db: Db, now: Date, atRiskMinutes: number) {
     atRisk: t.at_risk,
     queueDepth: t.waiting,
     flagged: t.flagged,
-    slaBreachRate: t.decided === 0 ? 0 : t.breached / t.decided,
+    // Parked cases whose deadline passed while their engineer is still off shift cannot have had a first response.
+    slaBreachRate: t.decided === 0 ? 0 : (t.breached + shifts.parkedPastDeadline) / t.decided,
+    bySeverity: shifts.bySeverity,
+    parked: shifts.parked,
     jainIndex: jainIndex(eng.map((e) => e.load / e.capacity)),
     outbox: { pending: outbox.rows[0].pending, deadLettered: outbox.rows[0].dead },
     lastCycle: lc ? { startedAt: iso(lc.started_at)!, finishedAt: iso(lc.finished_at), outcome: lc.outcome, assigned: lc.assigned, error: lc.error } : null,
   };
+}
+
+interface EngineerShiftRow { id: string; name: string; shift: Shift; out_of_office: boolean }
+interface AssignedRow { id: string; severity: 'A' | 'B' | 'C'; product: string; engineer_id: string; sla_deadline: Date; assigned_at: Date; created_at: Date }
+
+/**
+ * The tool records assignment, not first response. What it can say about first response: a case assigned to an
+ * engineer who has not been on shift since (so has not started it) is "parked"; a parked case whose engineer's next
+ * shift starts at or after its deadline is at risk (no first response before the deadline unless it is moved), and
+ * one whose deadline has passed is breached. Per severity, over cases created in the last 7 days:
+ * `breached` = assigned after the deadline, waiting past it, or parked past it. Open assigned cases are bounded by
+ * the engineers' capacity, so this stays cheap with a year of history.
+ */
+async function onShiftAndParked(db: Db, now: Date, weekAgo: Date) {
+  const t = now.getTime();
+  const es = (await db.query<EngineerShiftRow>(`SELECT id, name, shift, out_of_office FROM engineers WHERE active`)).rows;
+  const info = new Map(es.map((e) => {
+    const next = nextWorkStart(e.shift, t);
+    return [e.id, { name: e.name, shift: e.shift, onShift: next === t && !e.out_of_office, nextShiftAt: next === null ? null : next, outOfOffice: e.out_of_office }];
+  }));
+  const assigned = (await db.query<AssignedRow>(
+    `SELECT id, severity, product, engineer_id, sla_deadline, assigned_at, created_at FROM cases WHERE status = 'assigned' ORDER BY sla_deadline, id`,
+  )).rows;
+  const parked: { caseId: string; severity: string; product: string; engineerId: string; engineerName: string; slaDeadline: string; shiftStartsAt: string | null; atRisk: boolean; breached: boolean }[] = [];
+  const parkedBy = new Map<string, number>();
+  const perSev = new Map<string, { parked: number; parkedAtRisk: number; parkedPastDeadline: number }>();
+  let parkedPastDeadline = 0;
+  for (const c of assigned) {
+    const e = info.get(c.engineer_id);
+    if (!e || e.onShift) continue;
+    // Not started: the shift the engineer was waiting for at assignment has not begun yet.
+    const waitingFor = nextWorkStart(e.shift, new Date(c.assigned_at));
+    if (waitingFor !== e.nextShiftAt || waitingFor === new Date(c.assigned_at).getTime()) continue;
+    const deadline = new Date(c.sla_deadline).getTime();
+    const breached = deadline < t;
+    const atRisk = !breached && (e.nextShiftAt === null || e.nextShiftAt >= deadline);
+    parkedBy.set(c.engineer_id, (parkedBy.get(c.engineer_id) ?? 0) + 1);
+    const s = perSev.get(c.severity) ?? { parked: 0, parkedAtRisk: 0, parkedPastDeadline: 0 };
+    s.parked++;
+    if (atRisk) s.parkedAtRisk++;
+    // Counted once: a case assigned in time and parked past its deadline (assigned late ones are breached already).
+    if (breached && new Date(c.created_at) >= weekAgo && new Date(c.assigned_at).getTime() <= deadline) {
+      s.parkedPastDeadline++;
+      parkedPastDeadline++;
+    }
+    perSev.set(c.severity, s);
+    if (parked.length < 200) {
+      parked.push({
+        caseId: c.id, severity: c.severity, product: c.product, engineerId: c.engineer_id, engineerName: e.name, slaDeadline: iso(c.sla_deadline)!,
+        shiftStartsAt: e.nextShiftAt === null ? null : new Date(e.nextShiftAt).toISOString(), atRisk, breached,
+      });
+    }
+  }
+  const week = await db.query<{ severity: string; cases: number; decided: number; breached: number }>(
+    `SELECT severity, count(*)::int AS cases,
+            count(*) FILTER (WHERE assigned_at IS NOT NULL OR sla_deadline < $1)::int AS decided,
+            count(*) FILTER (WHERE assigned_at > sla_deadline OR (assigned_at IS NULL AND status <> 'resolved' AND sla_deadline < $1))::int AS breached
+       FROM cases WHERE created_at >= $2 GROUP BY severity`,
+    [now, weekAgo],
+  );
+  const bySeverity: Record<string, { cases: number; breached: number; breachRate: number; parked: number; parkedAtRisk: number }> = {};
+  for (const sev of SEVERITIES) {
+    const w = week.rows.find((r) => r.severity === sev) ?? { cases: 0, decided: 0, breached: 0 };
+    const p = perSev.get(sev) ?? { parked: 0, parkedAtRisk: 0, parkedPastDeadline: 0 };
+    const breached = w.breached + p.parkedPastDeadline;
+    bySeverity[sev] = { cases: w.cases, breached, breachRate: w.decided === 0 ? 0 : breached / w.decided, parked: p.parked, parkedAtRisk: p.parkedAtRisk };
+  }
+  const engineers = new Map([...info].map(([id, e]) => [id, { onShift: e.onShift, nextShiftAt: e.nextShiftAt === null ? null : new Date(e.nextShiftAt).toISOString(), outOfOffice: e.outOfOffice, parked: parkedBy.get(id) ?? 0 }]));
+  return { engineers, parked, bySeverity, parkedPastDeadline };
 }

@@ -32,6 +32,7 @@ export const decisionSchema = {
     id: { type: 'integer' }, at: ts, policyVersion: { type: 'string' }, ladderStep: { type: 'integer' },
     outcome: { type: 'string', enum: ['assigned', 'unassigned', 'flagged'] }, chosenEngineerId: nullable('string'),
     candidates: { type: 'array', items: { $ref: 'Candidate#' } },
+    notes: { type: 'array', items: { type: 'string' }, description: 'rules that acted on the decision (preemption, rebalancing), each with its reason' },
   },
 } as const;
 
@@ -71,13 +72,36 @@ export const statsSchema = {
       type: 'array',
       items: {
         type: 'object', required: ['id', 'name', 'open', 'load', 'capacity', 'assignedToday', 'assignedWeek'],
-        properties: { id: { type: 'string' }, name: { type: 'string' }, open: { type: 'integer' }, load: { type: 'number', description: 'open weighted load' }, capacity: { type: 'number' }, assignedToday: { type: 'integer' }, assignedWeek: { type: 'integer' } },
+        properties: {
+          id: { type: 'string' }, name: { type: 'string' }, open: { type: 'integer' }, load: { type: 'number', description: 'open weighted load' }, capacity: { type: 'number' }, assignedToday: { type: 'integer' }, assignedWeek: { type: 'integer' },
+          onShift: { type: 'boolean', description: 'on shift now (in their time zone) and not out of office' },
+          nextShiftAt: { type: ['string', 'null'], format: 'date-time', description: 'now if on shift, else when the next shift starts' },
+          outOfOffice: { type: 'boolean' },
+          parked: { type: 'integer', description: 'open cases assigned to this engineer that they cannot have started (off shift since)' },
+        },
       },
     },
     products: { type: 'array', items: { type: 'object', required: ['product', 'open', 'unassigned'], properties: { product: { type: 'string' }, open: { type: 'integer' }, unassigned: { type: 'integer' } } } },
     unassigned: { type: 'integer' }, atRisk: { type: 'integer' }, queueDepth: { type: 'integer' }, flagged: { type: 'integer' },
-    slaBreachRate: { type: 'number', description: 'share of cases created in the last 7 days assigned after, or still waiting past, their SLA deadline' },
+    slaBreachRate: { type: 'number', description: 'share of cases created in the last 7 days assigned after, still waiting past, or parked with an off-shift engineer past their SLA deadline (the tool sees assignment, not first response)' },
     jainIndex: { type: 'number', description: "Jain's fairness index over open load / capacity" },
+    bySeverity: {
+      type: 'object', description: 'last 7 days per severity; breached = assigned after, waiting past, or parked with an off-shift engineer past the deadline',
+      additionalProperties: {
+        type: 'object', required: ['cases', 'breached', 'breachRate', 'parked', 'parkedAtRisk'],
+        properties: { cases: { type: 'integer' }, breached: { type: 'integer' }, breachRate: { type: 'number' }, parked: { type: 'integer' }, parkedAtRisk: { type: 'integer', description: "parked with an engineer whose next shift starts at or after the deadline" } },
+      },
+    },
+    parked: {
+      type: 'array', description: 'cases parked with engineers off shift since the assignment (not started), most urgent first, at most 200',
+      items: {
+        type: 'object', required: ['caseId', 'severity', 'product', 'engineerId', 'engineerName', 'slaDeadline', 'shiftStartsAt', 'atRisk', 'breached'],
+        properties: {
+          caseId: { type: 'string' }, severity: { type: 'string' }, product: { type: 'string' }, engineerId: { type: 'string' }, engineerName: { type: 'string' },
+          slaDeadline: ts, shiftStartsAt: { type: ['string', 'null'], format: 'date-time' }, atRisk: { type: 'boolean' }, breached: { type: 'boolean' },
+        },
+      },
+    },
     outbox: {
       type: 'object', required: ['pending', 'deadLettered'],
       properties: {
