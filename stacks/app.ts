@@ -33,7 +33,8 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
     const cluster = new ClusterStack(app, { config, network, keyVault: keyVault.ref });
     const postgres = services.postgres && config.services.postgres;
     const database = services.postgres && postgres ? { host: services.postgres.server.fqdn, user: postgres.administratorLogin, password: services.postgres.password.result } : undefined;
-    const platform = new PlatformStack(app, { config, cluster: cluster.platformInputs, database });
+    const registry = services.registry ? { id: services.registry.registry.id, loginServer: services.registry.registry.loginServer } : undefined;
+    const platform = new PlatformStack(app, { config, cluster: cluster.platformInputs, database, registry, keyVault: keyVault.ref });
     result[config.name] = { network, vpn, keyVault, services, cluster, platform };
   }
   return result;

@@ -15,6 +15,8 @@ import { Monitoring } from '../constructs/platform/monitoring';
 import { platformHosts } from '../constructs/platform/hosts';
 import { PlatformRelease } from '../constructs/platform/platform-release';
 import { PlatformStorage } from '../constructs/platform/storage';
+import { RegistryPull } from '../constructs/platform/registry-pull';
+import { RepoCredentials, repoNeedsCredentials } from '../constructs/platform/repo-credentials';
 import { loadValuesFile } from '../constructs/platform/values';
 import { CASE_ASSIGNER_RUNTIME_SECRET, DatabaseConnection, WorkloadSecret } from '../constructs/platform/workload-secret';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
@@ -24,7 +26,17 @@ export interface PlatformStackProps extends EnvironmentStackProps {
   readonly cluster: PlatformClusterInputs;
   /** The tool's PostgreSQL server, from `<env>-services`; required when `platform.gitops.database` is set. */
   readonly database?: DatabaseConnection;
+  /**
+   * The environment's container registry, from `<env>-services`: the workload's image repository is
+   * `<loginServer>/case-assigner`, and the kubelet identity gets AcrPull on it. Required with `platform.gitops`.
+   */
+  readonly registry?: { readonly id: string; readonly loginServer: string };
+  /** The environment's Key Vault (`<env>-keyvault`): Argo CD's repository token is read from it. */
+  readonly keyVault?: { readonly id: string };
 }
+
+/** Image repository of the tool in the environment's registry (the pipeline job pushes `<loginServer>/<name>:<commit>`). */
+export const WORKLOAD_IMAGE = 'case-assigner';
 
 /** Pod Security Admission level enforced per platform namespace (`warn`/`audit` are always `restricted`). */
 const NAMESPACES = {
@@ -63,9 +75,12 @@ export class PlatformStack extends EnvironmentStack {
   readonly traefik: PlatformRelease;
   readonly argocd: ArgoCd;
   readonly gitops?: ManifestsRelease;
+  readonly repoCredentials?: RepoCredentials;
+  readonly registryPull?: RegistryPull;
 
   constructor(scope: Construct, props: PlatformStackProps) {
-    super(scope, 'platform', { ...props, azurerm: false });
+    // azurerm only for what the GitOps path reads and grants in Azure (repository token, AcrPull).
+    super(scope, 'platform', { ...props, azurerm: Boolean(props.config.platform.gitops) });
     const { platform, cluster } = this.config;
     const { connection } = props.cluster;
     const nodePorts = { http: cluster.ingress.httpNodePort, https: cluster.ingress.httpsNodePort };
@@ -229,9 +244,17 @@ export class PlatformStack extends EnvironmentStack {
       helm,
     });
 
-    // 8. The workload, handed to Argo CD (with its database Secret when the platform provides it).
+    // 8. The workload, handed to Argo CD (with its database Secret when the platform provides it), its image pulled
+    //    from the environment's registry, its repository read with a token from Key Vault.
     if (platform.gitops) {
       const gitops = platform.gitops;
+      if (!props.registry) throw new Error('platform.gitops is set but no registry was passed from the services stack; allowed: enable services.registry (the workload\'s image is pulled from it), or omit platform.gitops');
+      const kubeletIdentity = props.cluster.kubeletIdentity;
+      if (kubeletIdentity) this.registryPull = new RegistryPull(this, 'registry-pull', { registryId: props.registry.id, principalId: kubeletIdentity.principalId });
+      if (repoNeedsCredentials(gitops.repoURL)) {
+        if (!props.keyVault) throw new Error(`platform.gitops.repoURL "${gitops.repoURL}" needs credentials but no Key Vault was passed; allowed: pass <env>-keyvault, or a public repository`);
+        this.repoCredentials = new RepoCredentials(this, 'repo-credentials', { repoURL: gitops.repoURL, keyVaultId: props.keyVault.id, namespace: ns('argocd'), provider: kubernetes });
+      }
       let runtime: WorkloadSecret | undefined;
       if (gitops.database) {
         if (!props.database) throw new Error(`platform.gitops.database is "${gitops.database}" but no database connection was passed from the services stack; allowed: pass services' PostgreSQL, or omit platform.gitops.database`);
@@ -255,6 +278,8 @@ export class PlatformStack extends EnvironmentStack {
             ...gitops,
             namespaceManagedByTerraform: Boolean(runtime),
             values: {
+              // The environment's registry; the tag (a commit) is promoted in Git, in the chart's values file.
+              image: { repository: `${props.registry.loginServer}/${WORKLOAD_IMAGE}` },
               // The internal host whose DNS record the cluster stack creates; TLS from Traefik's default certificate.
               ingress: { enabled: true, className: INGRESS_CLASS, host: hosts.cases, tlsSecretName: '' },
               metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, dashboard: { enabled: true } },
@@ -262,7 +287,7 @@ export class PlatformStack extends EnvironmentStack {
             },
           }),
         ],
-        dependsOn: [this.argocd.release.release, ...(runtime ? [runtime.secret] : [])],
+        dependsOn: [this.argocd.release.release, ...(runtime ? [runtime.secret] : []), ...(this.repoCredentials ? [this.repoCredentials.secret] : []), ...(this.registryPull ? [this.registryPull.assignment] : [])],
         provider: helm,
       });
     }

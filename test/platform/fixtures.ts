@@ -23,6 +23,10 @@ export class StandInClusterStack extends TerraformStack {
   readonly azureCloud: AzureCloudConfig;
   /** Stands in for `<env>-services`' PostgreSQL (another stack in the real app; here the same stand-in). */
   readonly database: DatabaseConnection;
+  /** Stands in for `<env>-services`' registry and `<env>-keyvault`'s vault. */
+  readonly registry: { id: string; loginServer: string };
+  readonly keyVault: { id: string };
+  readonly kubeletIdentity: { principalId: string; clientId: string };
 
   constructor(scope: Construct, id: string) {
     super(scope, id);
@@ -36,6 +40,9 @@ export class StandInClusterStack extends TerraformStack {
     const admin = new SelfSignedCert(this, 'admin', { privateKeyPem: adminKey.privateKeyPem, validityPeriodHours: 8760, allowedUses: ['client_auth'], subject: [{ commonName: 'admin', organization: 'kubeadm:cluster-admins' }] });
     const endpoint = new TerraformLocal(this, 'endpoint', 'https://10.20.0.4:6443');
     const identity = new TerraformLocal(this, 'identity', '00000000-0000-0000-0000-000000000001');
+    this.registry = { id: new TerraformLocal(this, 'registry-id', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/crhybdev').asString, loginServer: new TerraformLocal(this, 'registry-login-server', 'crhybdev.azurecr.io').asString };
+    this.keyVault = { id: new TerraformLocal(this, 'key-vault-id', '/subscriptions/x/resourceGroups/rg/providers/Microsoft.KeyVault/vaults/kv-hyb-dev').asString };
+    this.kubeletIdentity = { principalId: new TerraformLocal(this, 'kubelet-principal', '00000000-0000-0000-0000-0000000000c1').asString, clientId: identity.asString };
     this.connection = { endpoint: endpoint.asString, caCertificate: ca.certPem, clientCertificate: admin.certPem, clientKey: adminKey.privateKeyPem };
     this.azureCloud = {
       tenantId: '00000000-0000-0000-0000-00000000000a',
@@ -75,9 +82,10 @@ export function build(env: 'dev' | 'prod', options: { config?: EnvironmentConfig
   const inputs: PlatformClusterInputs = {
     connection: cluster.connection,
     cniInstalledByCluster: options.cniInstalledByCluster ?? false,
+    kubeletIdentity: cluster.kubeletIdentity,
     ...(options.withoutAzureCloud ? {} : { azureCloud: cluster.azureCloud }),
   };
-  const stack = new PlatformStack(app, { config: options.config ?? config(env), cluster: inputs, ...(options.withoutDatabase ? {} : { database: cluster.database }) });
+  const stack = new PlatformStack(app, { config: options.config ?? config(env), cluster: inputs, registry: cluster.registry, keyVault: cluster.keyVault, ...(options.withoutDatabase ? {} : { database: cluster.database }) });
   // A full app synth: only it turns references into the other stack into outputs + terraform_remote_state.
   app.synth();
   const json = JSON.parse(fs.readFileSync(path.join(app.outdir, 'stacks', stack.node.id, 'cdk.tf.json'), 'utf8')) as Json;

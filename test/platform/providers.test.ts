@@ -1,4 +1,4 @@
-import { build, built, Json } from './fixtures';
+import { build, built, Json, variant } from './fixtures';
 
 const CREDENTIALS = ['client_certificate', 'client_key', 'cluster_ca_certificate', 'host'];
 const REMOTE = (env: string) => new RegExp(`^\\$\\{data\\.terraform_remote_state\\.cross-stack-reference-input-${env}-cluster\\.outputs\\.[A-Za-z0-9_-]+\\}$`);
@@ -33,8 +33,11 @@ describe.each(['dev', 'prod'] as const)('%s: providers take their credentials fr
     expect(Object.keys(remote)).toEqual([`cross-stack-reference-input-${env}-cluster`]);
   });
 
-  test('no azurerm provider: the platform stack only talks to Kubernetes', () => {
-    expect(Object.keys(providers()).sort()).toEqual(['helm', 'kubernetes', 'random', 'tls']);
+  test('azurerm only for the GitOps path (the repository token from Key Vault, AcrPull): no other Azure resource', () => {
+    expect(Object.keys(providers()).sort()).toEqual(['azurerm', 'helm', 'kubernetes', 'random', 'tls']);
+    const json = built(env).json;
+    expect(Object.keys(json.resource).filter((t) => t.startsWith('azurerm_'))).toEqual(['azurerm_role_assignment']);
+    expect(Object.keys(json.data).filter((t) => t.startsWith('azurerm_'))).toEqual(['azurerm_key_vault_secret']);
   });
 });
 
@@ -44,4 +47,9 @@ test('every Kubernetes-side resource uses the configured providers', () => {
     if (!type.startsWith('helm_') && !type.startsWith('kubernetes_')) continue;
     for (const r of Object.values(resources)) expect(r.provider).toBe(type.startsWith('helm_') ? 'helm' : 'kubernetes');
   }
+});
+
+test('without the workload (no platform.gitops) the platform stack has no azurerm provider', () => {
+  const { json } = build('dev', { config: variant('dev', (c) => { delete (c.platform as { gitops?: unknown }).gitops; }) });
+  expect(Object.keys(json.provider).sort()).toEqual(['helm', 'kubernetes', 'random', 'tls']);
 });

@@ -10,7 +10,7 @@ import { build, built, Json } from './fixtures';
 
 /** Keys that hold a secret value (not the name of a Secret or of a key inside one). */
 const SECRET_KEY = /(password|passwd|secret|token|private_?key|client_?key|tls\.key|bcrypt)/i;
-const NAMES_A_SECRET = /(Name|Key|Ref|Namespace|existingSecret|createSecret|Mtime|_name|secret_type|userKey|passwordKey)$/;
+const NAMES_A_SECRET = /(Name|Key|Ref|Namespace|existingSecret|createSecret|Mtime|_name|secret_type|secret-type|userKey|passwordKey)$/;
 const REFERENCE = /^\$\{[^}]+\}$/;
 
 interface Finding { path: string; value: string }
