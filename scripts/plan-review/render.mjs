@@ -161,6 +161,11 @@ export function renderSummary(input) {
   /** @type {string[]} */
   const cuts = [];
   for (const section of sections) {
+    // Once a more important section was cut, the less important ones are left out whole (not a stray line or two).
+    if (cuts.length > 0) {
+      cuts.push(`${plural(section.items.length, section.name)} (all)`);
+      continue;
+    }
     if (section.name === 'folded change line') {
       let kept = 0;
       let current = '';

@@ -276,11 +276,28 @@ describe('a 5,000-resource plan', () => {
     expect(md).toMatch(/Verdict: \*\*\d+ dangerous changes need explicit approval\*\*/);
     for (const s of ['dev-big', ...STACKS]) expect(md).toMatch(new RegExp(`^\\| \`${s}\` \\|( \\d+ \\|){7}$`, 'm'));
     expect(md).toContain('[pipeline run](https://dev.azure.com/org/p/_build/results?buildId=1)');
-    expect(md).toMatch(/_Shortened to stay under 60000 characters: .*folded change lines? of \d+.* not shown\. The verdict and the table above are complete/);
+    // Dangerous changes alone overflow here: the list is cut, and the less important sections are left out whole.
+    expect(md).toMatch(/_Shortened to stay under 60000 characters: \d+ dangerous changes of \d+; 1 other delete\/replace line \(all\); \d+ folded change lines \(all\) not shown\. The verdict and the table above are complete/);
+    expect(md).toMatch(/^- … \d+ more not shown \(see the run\)$/m);
     // Nothing cut mid-line, and the folded blocks stay balanced.
     expect(md.match(/<details>/g)?.length).toBe(md.match(/<\/details>/g)?.length);
     for (const l of md.split('\n').filter((x) => x.startsWith('- '))) expect(l).toMatch(/(`|\)|\.|\(see the run\))$/);
   });
+});
+
+test('a 5,000-resource plan of harmless changes: the folded part is shortened first, dangerous changes stay whole', async () => {
+  const base = JSON.parse(fs.readFileSync(files['dev-network']!, 'utf8'));
+  const harmless = base.resource_changes.find((rc: any) => rc.address.includes('zone-registry'));
+  base.resource_changes = Array.from({ length: 5000 }, (_, i) => ({ ...structuredClone(harmless), address: `azurerm_private_dns_a_record.record_with_a_long_generated_name_${i}`, type: 'azurerm_private_dns_a_record' }));
+  const file = path.join(dir, 'big-harmless.json');
+  fs.writeFileSync(file, JSON.stringify(base));
+  const md = await summary('--plan', `dev-big=${file}`, ...planArgs());
+  expect(md.length).toBeLessThanOrEqual(60000);
+  expect(md).toContain('| `dev-big` | 5000 | 0 | 0 | 0 | 0 | 0 | 0 |');
+  expect(md).toContain('#### Dangerous changes (20)');
+  expect(md).not.toContain('more not shown');
+  expect(md).toMatch(/_Shortened to stay under 60000 characters: \d+ folded change lines of 5010 not shown\./);
+  expect(md.indexOf('_Shortened')).toBeLessThan(md.indexOf('#### Dangerous'));
 });
 
 describe('inputs that are not a readable plan', () => {
