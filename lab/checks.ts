@@ -87,7 +87,7 @@ export function runbookChecks(m: HandoffModel, o: CheckOptions = {}): Check[] {
   }
   for (const n of named) {
     checks.push({
-      id: `dns:${n.fqdn}`, title: `nslookup ${n.fqdn}${onPremDns ? ` (on-premises DNS ${onPremDns})` : ''}`, from: 'client', expected: n.ip!,
+      id: `dns:${n.fqdn}`, title: `nslookup ${n.fqdn}${onPremDns ? ` (DNS ${onPremDns})` : ''}`, from: 'client', expected: n.ip!,
       probe: { type: 'dns', name: n.fqdn, ...(onPremDns ? { server: onPremDns } : {}), timeoutMs },
       judge: dnsJudge(n.ip!, HINTS.forwarders, HINTS.zoneLink(m.plan.resolverVnet)),
     });
@@ -144,7 +144,7 @@ export function judgeAll(checks: ReadonlyArray<Check>, results: ReadonlyArray<Pr
 /** The results as a readable table (check, from, expected, observed, result, time) followed by the hints. */
 export function resultTable(results: ReadonlyArray<CheckResult>): string {
   const rows = [['#', 'check', 'from', 'expected', 'observed', 'result', 'ms'], ...results.map((r, i) => [String(i + 1), r.title, r.from, r.expected, r.observed, r.pass ? 'PASS' : r.skipped ? 'SKIP' : 'FAIL', String(r.ms)])];
-  const widths = rows[0]!.map((_, c) => Math.min(70, Math.max(...rows.map((r) => r[c]!.length))));
+  const widths = rows[0]!.map((_, c) => Math.min(76, Math.max(...rows.map((r) => r[c]!.length))));
   const line = (r: string[]) => r.map((cell, c) => (cell.length > widths[c]! ? cell.slice(0, widths[c]! - 1) + '…' : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
   // One line per distinct hint, listing the checks it explains.

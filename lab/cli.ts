@@ -25,6 +25,9 @@ async function main(argv: string[]): Promise<number> {
     console.error(`lab cannot run: ${why}`);
     return 1;
   }
+  // Bounded run time: every step has its own timeout; this is the backstop (cleanup runs from the exit handler).
+  const limit = Number(process.env.LAB_TIMEOUT_SECONDS ?? 120);
+  setTimeout(() => { console.error(`lab exceeded ${limit} s; cleaned up`); process.exit(1); }, limit * 1000).unref();
   const swept = sweepStale();
   if (swept.length > 0) console.error(`removed ${swept.length} namespace(s) left by an interrupted lab run`);
   const variantName = arg('--variant');

@@ -326,7 +326,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     const tunnelMs = Date.now() - tunnelStarted;
     const diag = tunnel ? undefined : loadError ? { observed: `device configuration rejected: ${loadError}`, hint: 'swanctl.conf could not be loaded: see the proposal notes.' } : tunnelDiagnosis(lab.readLog('charon-device') + lab.readLog('charon-azgw'));
     const tunnelResult: CheckResult = {
-      id: 'tunnel', title: `IPsec tunnel from the device (swanctl.conf) to the gateway stand-in (${az.gateway.instances > 1 ? 'instance 0 of ' + az.gateway.instances : 'single instance'})`, from: 'device',
+      id: 'tunnel', title: `IPsec tunnel: device (swanctl.conf) to gateway${az.gateway.instances > 1 ? ` (instance 0 of ${az.gateway.instances})` : ''}`, from: 'device',
       expected: 'IKE SA established, CHILD_SA installed', observed: tunnel ? 'established, installed' : diag!.observed, pass: tunnel, ms: tunnelMs, ...(diag ? { hint: diag.hint } : {}),
     };
     if (az.gateway.instances > 1) notes.push(`active-active: the lab stands in for gateway instance 0 only; the device's tunnel to instance 1 (${gatewayIpPlaceholder(2)}) is configured but not exercised`);
