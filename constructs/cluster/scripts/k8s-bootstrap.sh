@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # k8s-bootstrap: turns this Ubuntu VM into a Kubernetes node, once, from cloud-init (runcmd).
 #
-#   kernel -> etcd disk (control planes) -> packages -> containerd -> images (control planes) -> secrets (Key Vault)
-#   -> [joining nodes: wait for the API server to accept the bootstrap token; control planes also wait for the
-#      previous control plane to be a healthy etcd member] -> kubeadm -> verify
+#   kernel -> etcd disk -> packages -> containerd -> images -> secrets (Key Vault) -> [wait] -> kubeadm -> verify
 #
-# Every VM is created at the same time and prepares in parallel; only the joins are ordered, here on the nodes:
-# etcd adds one member at a time, so control plane i joins after control plane i-1 (K8S_JOIN_AFTER). Each wait is
-# bounded (K8S_API_WAIT_MINUTES), logged every minute with its reason, and fails the bootstrap with that reason.
+# All VMs boot at once; joins are ordered here (bounded, logged waits): after the API accepts the token and, for
+# control planes, after the previous one (K8S_JOIN_AFTER) is a healthy etcd member.
 #
 # Node-specific values come from /etc/k8s-bootstrap/node.env (written by cloud-init; no secrets in it). Success
 # writes the sentinel /var/lib/k8s-bootstrap/complete, which the readiness gate (a VM extension) waits for. Any
@@ -158,8 +155,7 @@ configure_containerd() {
 
 pull_images() {
   step images
-  # Pulled now, while every node prepares in parallel, rather than inside kubeadm init/join, which on a joining
-  # control plane runs only after the previous member is healthy. Same default registry and versions as kubeadm init.
+  # Now, in parallel with the other nodes, not inside a join that waits for the previous member.
   retry 5 20 kubeadm config images pull --kubernetes-version "v${K8S_VERSION}" --cri-socket unix:///var/run/containerd/containerd.sock
 }
 
@@ -252,9 +248,7 @@ KUBECONFIG
 }
 
 write_bootstrap_kubeconfig() {
-  # The discovery kubeconfig plus the bootstrap token: what this node may read before it joins (kubeadm grants the
-  # token's group get on nodes and on the kubeadm-config ConfigMap). Mode 0600 in the 0700 run directory; removed
-  # after the join.
+  # Discovery kubeconfig + bootstrap token, 0600, removed after the join.
   (umask 077 && sed '/^users:$/,$d' "$RUN_DIR/discovery.conf" > "$RUN_DIR/bootstrap.conf" && cat >> "$RUN_DIR/bootstrap.conf" <<KUBECONFIG
 users:
 - name: discovery
@@ -268,7 +262,7 @@ bootstrap_kubectl() {
   kubectl --kubeconfig "$RUN_DIR/bootstrap.conf" --request-timeout=5s "$@"
 }
 
-# api_state: nothing when the API server is ready and accepts this node's bootstrap token, otherwise why not.
+# api_state: empty once the API is ready and accepts this node's bootstrap token, else why not.
 api_state() {
   local url="https://${K8S_API_HOST}:${K8S_API_PORT}/readyz"
   if ! curl -fsS --max-time 5 --cacert "$SEED_DIR/pki/ca.crt" "$url" >/dev/null 2>&1; then
@@ -278,8 +272,7 @@ api_state() {
   fi
 }
 
-# wait_until WHAT HINT CHECK [ARGS...]: runs CHECK every POLL_SECONDS until it prints nothing (ready), for at most
-# K8S_API_WAIT_MINUTES. Logs the reason on the first check and then once a minute; fails with the last reason.
+# wait_until WHAT HINT CHECK...: until CHECK prints nothing, at most K8S_API_WAIT_MINUTES; logs why once a minute.
 wait_until() {
   local what=$1 hint=$2 per_minute attempts attempt state=""
   shift 2
@@ -305,10 +298,8 @@ wait_for_api() {
     "Check control plane 0 (its /var/log/k8s-bootstrap.log), the private DNS record and the load balancer probe" api_state
 }
 
-# member_state NODE: nothing when NODE has finished its control-plane join (kubeadm labels the node last) and its
-# etcd member reports healthy on the metrics port; otherwise why not. etcd's --listen-metrics-urls (:2381 here, open
-# between nodes) "respond to both the /metrics and /health endpoints" (etcd configuration flags); kubeadm lets the
-# bootstrap token's group get nodes (ClusterRole kubeadm:get-nodes) and the kubeadm-config ConfigMap.
+# member_state NODE: empty once NODE has the control-plane label (kubeadm's last join step) and its etcd /health on
+# the metrics listener (:2381) is true. The token may get nodes (kubeadm:get-nodes) and kubeadm-config.
 member_state() {
   local node=$1 labels ip health
   if ! labels=$(bootstrap_kubectl get node "$node" -o jsonpath='{.metadata.labels}' 2>/dev/null); then
@@ -324,7 +315,7 @@ member_state() {
     echo "node ${node} reports no InternalIP yet"
     return 0
   fi
-  # No -f: an unhealthy member answers 503 with its reason in the body, which is worth logging.
+  # No -f: an unhealthy member's 503 body holds the reason.
   health=$(curl -sS --max-time 5 "http://${ip}:2381/health" 2>/dev/null || true)
   case "$health" in
     *'"health":"true"'*) ;;
