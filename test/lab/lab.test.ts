@@ -3,13 +3,14 @@
  * pass every runbook check across a real strongSwan tunnel, and the Azure DNS stand-in follows Azure's zone-link
  * rule. If this machine cannot run the lab, the test fails and says why (it never skips).
  */
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { azureDns } from '../../lab/azure-dns';
 import { resultTable } from '../../lab/checks';
 import { runLab } from '../../lab/lab';
-import { labPrerequisites } from '../../lab/netns';
+import { labPrerequisites, NetnsLab, sweepStale } from '../../lab/netns';
 import { readSynthesizedAzure } from '../../lab/synthesized';
 import { labSynth } from '../../lab/synth';
 
@@ -57,4 +58,28 @@ it('cleans up when a run fails half-way (namespaces, /etc/netns overlays)', asyn
   expect(labNamespaces()).toEqual([]);
   const overlays = fs.existsSync('/etc/netns') ? fs.readdirSync('/etc/netns').filter((n) => n.startsWith(`hl-${process.pid.toString(36)}-`)) : [];
   expect(overlays).toEqual([]);
+});
+
+describe('hygiene', () => {
+  it('refuses a lab whose namespace has a link to the host namespace (nothing may route out)', () => {
+    const lab = new NetnsLab();
+    try {
+      lab.addNamespace('x');
+      // One end in the host namespace: exactly what the lab never does.
+      execFileSync('ip', ['link', 'add', `hx${lab.id.replace(/-/g, '')}`.slice(0, 15), 'type', 'veth', 'peer', 'name', 'eth0', 'netns', lab.ns('x')]);
+      expect(() => lab.assertIsolated()).toThrow(/outside the lab|host namespace/);
+    } finally {
+      lab.cleanup();
+    }
+    expect(labNamespaces()).toEqual([]);
+  });
+  it('removes namespaces and /etc/netns overlays left by a run whose process died', () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid;
+    const ns = `hl-${dead.toString(36)}-dead-client`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    fs.mkdirSync(`/etc/netns/${ns}`, { recursive: true });
+    expect(sweepStale()).toContain(ns);
+    expect(fs.existsSync(`/run/netns/${ns}`)).toBe(false);
+    expect(fs.existsSync(`/etc/netns/${ns}`)).toBe(false);
+  });
 });
