@@ -184,6 +184,19 @@ test('dashboard shows cases, the per-engineer chart and a decision log', async (
   await expect(page.getByTestId('queue-depth').textContent()).resolves.toMatch(/^\s*\d+\s*$/);
   await expect(page.getByTestId('last-cycle').locator('.cycle-outcome').innerText()).resolves.toMatch(/^(ok|failed|running)$/);
 
+  // Honest SLA: per-severity tiles that count cases parked with off-shift engineers, who is on shift now, and the
+  // parked cases (the owls of the test settings are off shift whenever this runs and hold legacy work).
+  for (const sev of ['A', 'B', 'C']) await expect(page.getByTestId(`severity-${sev}`).innerText()).resolves.toMatch(/breached \(7 days\)\s+\d+ of \d+ · [\d.]+ %\s+\d+ parked off shift, \d+ at risk/);
+  const onShift = (await page.getByTestId('on-shift').locator('li').allTextContents()).map((n) => n.trim());
+  expect(onShift).toEqual(['alice', 'bob', 'chen', 'dana', 'emeka']);
+  await expect(page.getByTestId('off-shift').innerText()).resolves.toMatch(/owl-\d\d\s+back in/);
+  const parkedRows = page.getByTestId('parked-row');
+  await parkedRows.first().waitFor();
+  const parkedWith = await parkedRows.locator('td:nth-of-type(2)').allTextContents();
+  expect(parkedWith.every((n) => /^owl-\d\d$/.test(n.trim()))).toBe(true);
+  const parkedStats = (await (await fetch(`${baseUrl}stats`)).json()) as { parked: unknown[] };
+  expect(parkedStats.parked.length).toBeGreaterThan(0);
+
   // Team readiness shows the coverage gap behind the flagged cases: nobody is ready for `storage`.
   await page.getByText('Readiness per product, capacity, shifts').click();
   const coverage = page.getByTestId('coverage');

@@ -40,6 +40,8 @@ export interface Decision {
   outcome: 'assigned' | 'unassigned' | 'flagged';
   chosenEngineerId: string | null;
   candidates: Candidate[];
+  /** Rules that acted on the decision (preemption, rebalancing), each with its reason. */
+  notes?: string[];
 }
 
 export interface CaseDetail extends CaseView {
@@ -61,6 +63,36 @@ export interface EngineerStats {
   capacity: number;
   assignedToday: number;
   assignedWeek: number;
+  /** On shift now (their time zone) and not out of office. */
+  onShift: boolean;
+  /** Now if on shift, else when the next shift starts (null: none within a week). */
+  nextShiftAt: string | null;
+  outOfOffice: boolean;
+  /** Open cases assigned to them that they cannot have started (off shift since the assignment). */
+  parked: number;
+}
+
+/** Last 7 days of one severity; `breached` counts cases parked with an off-shift engineer past the deadline. */
+export interface SeverityStats {
+  cases: number;
+  breached: number;
+  breachRate: number;
+  parked: number;
+  parkedAtRisk: number;
+}
+
+export interface ParkedCase {
+  caseId: string;
+  severity: 'A' | 'B' | 'C';
+  product: string;
+  engineerId: string;
+  engineerName: string;
+  slaDeadline: string;
+  shiftStartsAt: string | null;
+  /** The engineer's next shift starts at or after the deadline. */
+  atRisk: boolean;
+  /** The deadline passed while the engineer is still off shift. */
+  breached: boolean;
 }
 
 export interface LastCycle {
@@ -80,6 +112,8 @@ export interface Stats {
   queueDepth: number;
   slaBreachRate: number;
   jainIndex: number;
+  bySeverity?: Partial<Record<'A' | 'B' | 'C', SeverityStats>>;
+  parked?: ParkedCase[];
   lastCycle: LastCycle | null;
 }
 
