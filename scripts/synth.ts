@@ -6,6 +6,7 @@ import { buildApp } from '../stacks/app';
 import { checkSynthOutput } from '../policy';
 import { writeHandoff } from '../handoff';
 import { addressPlan, stackSummary } from './summary';
+import { writePreflight } from './preflight-requirements';
 
 /**
  * `npm run synth`: validate every environment file, synthesize every stack of every environment into
@@ -38,6 +39,8 @@ export function synthesize(outdir = 'cdktf.out', names?: string[], configDir?: s
   if (!checkSynthOutput(outdir)) exitCode = 1;
   // On-premises handoff: conditional forwarders, firewall rules, hosts fallback, runbook per environment (docs/dns.md).
   console.log(`handoff: ${writeHandoff(outdir, environments).length} files in ${outdir}/handoff/<env>/`);
+  // First deploy on a fresh subscription: what scripts/preflight.sh checks with the Azure CLI (docs/deploy.md).
+  console.log(`preflight: ${writePreflight(outdir, environments).length} files in ${outdir}/preflight/<env>/ (scripts/preflight.sh --env <env>)`);
 
   console.log(`\nSynthesized ${fs.readdirSync(path.join(outdir, 'stacks')).length} stacks for ${environments.length} environment(s) in ${synthSeconds.toFixed(1)} s -> ${outdir}/stacks/<stack>/cdk.tf.json\n`);
   console.log(stackSummary(outdir));

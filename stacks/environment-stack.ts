@@ -1,7 +1,10 @@
-import { AzurermBackend, LocalBackend, TerraformStack } from 'cdktf';
+import { AzurermBackend, LocalBackend, TerraformStack, TerraformVariable } from 'cdktf';
 import { Construct } from 'constructs';
 import { AzurermProvider } from '@cdktf/provider-azurerm/lib/provider';
 import { EnvironmentConfig, Naming } from '../config';
+
+/** Terraform variable of every azurerm stack: `false` lets a reviewed teardown delete resource groups with unmanaged content. */
+export const PREVENT_DELETION_VARIABLE = 'prevent_deletion_if_contains_resources';
 
 export interface EnvironmentStackProps {
   /** The validated environment configuration. */
@@ -29,8 +32,16 @@ export abstract class EnvironmentStack extends TerraformStack {
 
     // subscription_id comes from ARM_SUBSCRIPTION_ID: nothing account-specific lives in the repository.
     if (props.azurerm ?? true) {
+      // Deleting a resource group that still holds resources Terraform does not manage is refused by default. Some exist
+      // by design (Azure Disk CSI volumes with reclaimPolicy Retain, the endpoints Azure Backup creates), so a teardown
+      // lists them and then opts in for one destroy: scripts/teardown.sh, `-var prevent_deletion_if_contains_resources=false`.
+      const preventDeletion = new TerraformVariable(this, PREVENT_DELETION_VARIABLE, {
+        type: 'bool',
+        default: true,
+        description: 'Refuse to delete a resource group that still contains resources outside this state (set false only in a reviewed teardown: scripts/teardown.sh).',
+      });
       new AzurermProvider(this, 'azurerm', {
-        features: [{ resourceGroup: [{ preventDeletionIfContainsResources: true }] }],
+        features: [{ resourceGroup: [{ preventDeletionIfContainsResources: preventDeletion.booleanValue }] }],
         storageUseAzuread: true,
       });
     }
