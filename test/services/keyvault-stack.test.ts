@@ -60,3 +60,13 @@ describe('RbacPropagationWait', () => {
     expect(() => new RbacPropagationWait(s, 'w', { roleAssignments: [] })).toThrow(/no role assignments/);
   });
 });
+
+it('every azurerm stack refuses to delete a non-empty resource group unless a reviewed teardown says otherwise', () => {
+  const azurermStacks = Object.keys(manifest.stacks).filter((id) => stack(id).provider?.azurerm);
+  expect(azurermStacks.length).toBeGreaterThanOrEqual(5);
+  for (const id of azurermStacks) {
+    const s = stack(id);
+    expect(s.variable.prevent_deletion_if_contains_resources).toMatchObject({ type: 'bool', default: true });
+    expect(s.provider.azurerm[0].features[0].resource_group).toEqual([{ prevent_deletion_if_contains_resources: '${var.prevent_deletion_if_contains_resources}' }]);
+  }
+});
