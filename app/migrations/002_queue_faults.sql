@@ -30,8 +30,12 @@ CREATE INDEX assignments_by_time ON assignments (assigned_at);
 CREATE INDEX assignments_by_case ON assignments (case_id);
 
 -- Indexes for every query of the API, metrics and cycle (a year: ~100k cases, ~500k cycles).
+-- /cases orders by (sort field, id): these serve each sort, alone or under the usual filters, without a sort step.
 CREATE INDEX cases_by_deadline ON cases (sla_deadline, id);
+CREATE INDEX cases_by_created_id ON cases (created_at, id);
 CREATE INDEX cases_by_assigned_at ON cases (assigned_at, id);
+CREATE INDEX cases_by_status_deadline ON cases (status, sla_deadline, id);
+CREATE INDEX cases_by_engineer_assigned ON cases (engineer_id, assigned_at, id);
 CREATE INDEX cases_by_product ON cases (product, sla_deadline);
 CREATE INDEX cases_not_resolved ON cases (product, status) INCLUDE (severity, sla_deadline, created_at) WHERE status <> 'resolved';
 CREATE INDEX cases_assigned_load ON cases (engineer_id) INCLUDE (weight) WHERE status = 'assigned';

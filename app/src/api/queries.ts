@@ -12,6 +12,22 @@ export type SortField = keyof typeof SORT_FIELDS;
 const NULLABLE_SORT = new Set<SortField>(['engineerId', 'assignedAt']);
 /** /cases counts matches up to this many. */
 export const TOTAL_CAP = 10_000;
+const COUNT_TTL_MS = 2000;
+const counts = new WeakMap<Db, Map<string, { at: number; p: Promise<{ rows: { n: number }[] }> }>>();
+
+function cachedCount(db: Db, sql: string, params: unknown[]): Promise<{ rows: { n: number }[] }> {
+  let m = counts.get(db);
+  if (!m) counts.set(db, (m = new Map()));
+  const key = JSON.stringify([sql, params]);
+  const hit = m.get(key);
+  const t = Date.now();
+  if (hit && t - hit.at < COUNT_TTL_MS) return hit.p;
+  if (m.size > 500) m.clear();
+  const p = db.query<{ n: number }>(sql, params);
+  m.set(key, { at: t, p });
+  p.catch(() => m!.delete(key));
+  return p;
+}
 
 export interface CaseQuery {
   engineer?: string; product?: string; severity?: string; status?: string; since?: Date;
@@ -49,11 +65,10 @@ export async function listCases(db: Db, q: CaseQuery, now: Date, atRiskMinutes: 
   if (q.status) add('c.status = ?', q.status);
   if (q.since) add('c.created_at >= ?', q.since);
   const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
-  // Bounded: counting stops at TOTAL_CAP + 1 rows (a year of cases must not be counted on every page view).
-  const total = await db.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM (SELECT 1 FROM cases c ${whereSql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) - 2}`)} LIMIT ${TOTAL_CAP + 1}) t`,
-    params.slice(2),
-  );
+  // Bounded: counting stops at TOTAL_CAP + 1 rows (a year of cases must not be counted on every page view), and a
+  // count is reused for COUNT_TTL_MS per filter (a dashboard polls the same filters; paging does not change them).
+  const countSql = `SELECT count(*)::int AS n FROM (SELECT 1 FROM cases c ${whereSql.replace(/\$(\d+)/g, (_, n) => `$${Number(n) - 2}`)} LIMIT ${TOTAL_CAP + 1}) t`;
+  const total = await cachedCount(db, countSql, params.slice(2));
   // NULLS LAST only where a column can be NULL: on NOT NULL columns it would stop the (sla_deadline, id)-style indexes
   // from serving the order.
   const nulls = NULLABLE_SORT.has(q.sort) ? ' NULLS LAST' : '';

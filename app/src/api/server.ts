@@ -131,7 +131,9 @@ export async function buildServer(o: ServerOptions): Promise<FastifyInstance> {
 
   const cachedStats = singleFlight((o.statsCacheSeconds ?? 2) * 1000, () => stats(o.db, now(), o.atRiskMinutes));
   app.get('/stats', { schema: { summary: 'Dashboard statistics (reused for statsCacheSeconds)', tags: ['stats'], response: { 200: { $ref: 'Stats#' } } } }, async () => cachedStats());
-  app.get('/engineers', { schema: { summary: 'Configured engineers', tags: ['engineers'], response: { 200: { $ref: 'EngineerList#' } } } }, async () => listEngineers(o.db));
+  // Engineers change only when settings change (synced each cycle): reused like /stats.
+  const cachedEngineers = singleFlight((o.statsCacheSeconds ?? 2) * 1000, () => listEngineers(o.db));
+  app.get('/engineers', { schema: { summary: 'Configured engineers', tags: ['engineers'], response: { 200: { $ref: 'EngineerList#' } } } }, async () => cachedEngineers());
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   if (o.opsRoutes) opsRoutes(app, o);
 
