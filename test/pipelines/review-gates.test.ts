@@ -87,8 +87,10 @@ describe.each(ENVIRONMENTS)('deploy-%s.yml applies only what was reviewed and ap
     expect(apply['condition']).toBe(`and(in(dependencies.plan_${env}.result, 'Succeeded', 'SucceededWithIssues'), in(dependencies.approve_${env}.result, 'Succeeded', 'Skipped'), eq(${verdict('hasChanges')}, 'true'))`);
   });
 
+  const stackJobs = () => [...stageJobs(apply).values()].filter((j) => jobVariable(j, 'STACK_ID'));
+
   test('each deploy job applies the saved plan with the apply identity: no plan of its own', () => {
-    const jobs = [...stageJobs(apply).values()];
+    const jobs = stackJobs();
     expect(jobs.length).toBe(6);
     for (const j of jobs) {
       const steps = collectSteps(j, 'job').map(({ step }) => step);
@@ -104,7 +106,7 @@ describe.each(ENVIRONMENTS)('deploy-%s.yml applies only what was reviewed and ap
 
   test('exclusive lock on the environment, state-lock wait above the longest apply, job timeouts above the wait', () => {
     expect(apply['lockBehavior']).toBe('sequential');
-    for (const j of stageJobs(apply).values()) {
+    for (const j of stackJobs()) {
       const wait = Number(/"APPLY_LOCK_TIMEOUT":"(\d+)m"/.exec(text(j))![1]);
       expect(wait).toBeGreaterThan(45); // a VPN gateway apply takes 30-45 minutes
       const id = jobVariable(j, 'STACK_ID')!;
@@ -127,6 +129,23 @@ describe.each(ENVIRONMENTS)('deploy-%s.yml applies only what was reviewed and ap
     const validate = text(stageOf(deploy, 'build'));
     expect(validate).toContain('check-state-backend.mjs cdktf.out \\"${environments[@]}\\"');
     expect(validate).toContain(`"STATE_ENVIRONMENTS":"${env}"`);
+  });
+});
+
+describe.each(ENVIRONMENTS)('deploy-%s.yml builds the tool\'s images before the platform stack', (env) => {
+  const deploy = deployOf.get(env)!;
+  test('in the deploy stage: after services (the registry), before platform; with the registry from the variable group', () => {
+    const jobs = stageJobs(stageOf(deploy, `deploy_${env}`));
+    const images = jobs.get(`build_images_${env}`)!;
+    expect(asList(images['dependsOn'])).toEqual(['deploy_services']);
+    expect(images['pool']).toEqual({ name: `hyb-${env}-agents` });
+    expect(text(images)).toContain(`"arguments":"${env} $(REGISTRY_NAME)"`);
+    expect(asList(jobs.get('deploy_platform')!['dependsOn'])).toContain(`build_images_${env}`);
+  });
+  test('alone when the deploy stage is skipped (a new image tag changes no Terraform plan)', () => {
+    const images = stageOf(deploy, `images_${env}`);
+    expect(images['condition']).toBe(`and(in(dependencies.plan_${env}.result, 'Succeeded', 'SucceededWithIssues'), in(dependencies.approve_${env}.result, 'Succeeded', 'Skipped'), eq(dependencies.deploy_${env}.result, 'Skipped'))`);
+    expect([...stageJobs(images).keys()]).toEqual([`build_images_${env}`]);
   });
 });
 

@@ -54,12 +54,14 @@ function synthApp(): { stacks: AppStack[]; nodeChildren: string[] } {
 
 /** Deploy jobs of one environment stage: stack id -> ids of the stacks its job waits for (transitively). */
 function deployGraph(stage: Mapping): Map<string, { direct: string[]; job: Mapping }> {
-  const jobs = stageJobs(stage);
+  // Stack jobs only (job variable STACK_ID); other jobs (the image build) are not stacks and are left out.
+  const jobs = new Map([...stageJobs(stage)].filter(([, j]) => jobVariable(j, 'STACK_ID')));
+  const others = new Set([...stageJobs(stage).keys()].filter((k) => !jobs.has(k)));
   const stackOf = new Map<string, string>();
   for (const [name, job] of jobs) stackOf.set(name, jobVariable(job, 'STACK_ID') ?? `?${name}`);
   const graph = new Map<string, { direct: string[]; job: Mapping }>();
   for (const [name, job] of jobs) {
-    const direct = asList(job['dependsOn']).map((d) => {
+    const direct = asList(job['dependsOn']).filter((d) => !others.has(d)).map((d) => {
       const target = stackOf.get(d);
       if (!target) throw new Error(`job ${name} depends on ${d}, which is not a job of stage ${String(stage['stage'])}`);
       return target;
@@ -209,9 +211,9 @@ function PLANNED_EDGE_ALLOWED(from: string, to: string, env: string): boolean {
 }
 
 describe('environment order', () => {
-  test.each(environments)('deploy-%s.yml has build, plan, approve and deploy stages for its environment only', (env) => {
+  test.each(environments)('deploy-%s.yml has build, plan, approve, deploy (and images) stages for its environment only', (env) => {
     const deploy = deployOf.get(env)!;
-    expect((deploy['stages'] as Mapping[]).map((s) => s['stage'])).toEqual(['build', `plan_${env}`, `approve_${env}`, `deploy_${env}`]);
+    expect((deploy['stages'] as Mapping[]).map((s) => s['stage'])).toEqual(['build', `plan_${env}`, `approve_${env}`, `deploy_${env}`, `images_${env}`]);
     expect(asList(stage(deploy, `plan_${env}`)['dependsOn'])).toEqual(['build']);
     expect(JSON.stringify(deploy)).not.toMatch(new RegExp(environments.filter((e) => e !== env).map((e) => `hybrid-${e}|azure-hybrid-${e}-`).join('|') || '^$'));
   });
