@@ -174,7 +174,8 @@ function facts(input: DecideInput): Facts[] {
     const overCapacity = load + weight > e.capacity;
     if (overCapacity) (hard ??= []).push(...reasons(`c|${load}|${weight}|${e.capacity}`, () => [`capacity: load ${load} + weight ${weight} > ${e.capacity}`]));
     const r = reserve?.get(e.id);
-    if (r && !overCapacity && load + weight > e.capacity - r.weight) (hard ??= []).push(r.reason);
+    // Only where the capacity can hold the reserve and this case at once (a tiny capacity is not starved).
+    if (r && !overCapacity && load + weight > e.capacity - r.weight && e.capacity >= r.weight + weight) (hard ??= []).push(r.reason);
     const capacityOnly = hard !== null && hard.length === 1 && overCapacity;
     if (!a || a.startAt === null) (hard ??= []).push('no shift in the next 7 days');
     // Off shift: acceptable only if the shift starts before the deadline. Once the deadline has passed, only engineers

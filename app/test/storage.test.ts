@@ -155,7 +155,9 @@ describePg('storage on PostgreSQL', () => {
   describe('concurrency and crashes', () => {
     it('three concurrent cycles assign each case exactly once and never exceed capacity', async () => {
       const { db, url } = await freshDb();
-      const engineers = [eng('a'), eng('b'), eng('c')]; // 3 x capacity 10 = 30 weight for 40 C cases
+      // 3 x capacity 10 = 30 weight for 40 C cases. Readiness 2: not ready for severity-A work, so no headroom is kept
+      // for it (src/critical.ts) and the capacity fills.
+      const engineers = [eng('a', { readiness: { aks: 2 } }), eng('b', { readiness: { aks: 2 } }), eng('c', { readiness: { aks: 2 } })];
       await new SqlStore(db).syncEngineers(engineers);
       const sinks = [new FlakySink(), new FlakySink(), new FlakySink()];
       const pools = sinks.map(() => connectPostgres(url));

@@ -3,9 +3,9 @@
 // status-guarded updates; the outbox is leased with FOR UPDATE SKIP LOCKED and posted outside any transaction.
 // A cycle killed mid-way rolls back (planning) or leaves leased items that the next cycle takes over.
 import type { Db } from '../db';
-import type { Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig } from '../domain';
+import type { Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig, Severity } from '../domain';
 import { slaDeadline } from '../domain';
-import { planCycle, type Plan } from '../plan';
+import { planCycle, type AssignedCase, type Plan, type PlannedAssignment } from '../plan';
 import type { PolicyName } from '../policy';
 import { DEFAULT_OUTBOX, backoffMs, idempotencyKey, type CycleSummary, type DrainResult, type OutboxItem, type OutboxPolicy, type PostResult, type QueueCursor, type Rejected, type Store, type UpsertResult } from './store';
 
@@ -214,30 +214,46 @@ export class SqlStore implements Store {
         state.set(r.id, { load: Number(r.load), open: Number(r.open), rotation: r.rotation });
         rotationBase = Math.max(rotationBase, r.rotation);
       }
-      const planned = planCycle({ cases, engineers, state, rotationBase }, policy, cfg, now);
+      // Rebalancing (#17) looks at assigned open cases: bounded by the engineers' capacity, served by cases_assigned_load.
+      const assigned = policy === 'ours' && cfg.critical.rebalance.enabled
+        ? (await q.query<{ id: string; product: string; severity: 'A' | 'B' | 'C'; created_at: Date; sla_deadline: Date; engineer_id: string; assigned_at: Date; moved: boolean }>(
+            `SELECT c.id, c.product, c.severity, c.created_at, c.sla_deadline, c.engineer_id, c.assigned_at, (a.reassigned_from IS NOT NULL) AS moved
+               FROM cases c JOIN assignments a ON a.case_id = c.id AND a.round = c.round
+              WHERE c.status = 'assigned'`,
+          )).rows.map((c): AssignedCase => ({
+            id: c.id, product: c.product, severity: c.severity, createdAt: new Date(c.created_at), slaDeadline: new Date(c.sla_deadline),
+            engineerId: c.engineer_id, assignedAt: new Date(c.assigned_at), moved: c.moved,
+          }))
+        : [];
+      // This store persists the interrupt flag and posts it, so preemption may happen (src/plan.ts).
+      const planned = planCycle({ cases, engineers, state, rotationBase, assigned, carriesInterrupt: true }, policy, cfg, now);
+      // What the engineer is told beyond who and when (src/critical.ts): decided now, posted as decided.
+      const sendPriority = policy === 'ours' && cfg.critical.sendPriority;
+      const flags = (a: PlannedAssignment) => ({ interrupt: a.interrupt, prio: sendPriority ? a.severity : null, respond_by: sendPriority ? a.respondBy.toISOString() : null });
       let plan = planned;
       if (planned.assignments.length > 0) {
-        const rows = planned.assignments.map((a) => ({ ...a, key: idempotencyKey(a.caseId, now), policy_version: planned.decisions[0]?.policyVersion ?? cfg.version }));
+        const rows = planned.assignments.map((a) => ({ ...a, ...flags(a), key: idempotencyKey(a.caseId, now), policy_version: planned.decisions[0]?.policyVersion ?? cfg.version }));
         const versions = new Map(planned.decisions.map((d) => [d.caseId, d.policyVersion]));
         for (const r of rows) r.policy_version = versions.get(r.caseId) ?? r.policy_version;
         // Status-guarded: a case the queue resolved (or another writer changed) since the snapshot is skipped, and only
         // cases actually moved to 'assigned' get an assignment row (the outbox) and a logged assignment decision.
         const applied = await q.query<{ case_id: string }>(
-          `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, "engineerId" text, product text, "ladderStep" int, policy_version text, key text)),
+          `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, "engineerId" text, product text, "ladderStep" int, policy_version text, key text,
+                                                                     interrupt boolean, prio text, respond_by timestamptz)),
            upd AS (
              UPDATE cases c SET status = 'assigned', engineer_id = x."engineerId", assigned_at = $2, ladder_step = x."ladderStep",
                     last_outcome = 'assigned', last_ladder_step = x."ladderStep"
                FROM x WHERE c.id = x."caseId" AND c.status IN ('unassigned', 'flagged')
              RETURNING c.id, c.round, c.product)
-           INSERT INTO assignments (case_id, round, engineer_id, product, assigned_at, ladder_step, policy_version, idempotency_key, next_post_at)
-           SELECT x."caseId", upd.round, x."engineerId", upd.product, $2, x."ladderStep", x.policy_version, x.key, $2
+           INSERT INTO assignments (case_id, round, engineer_id, product, assigned_at, ladder_step, policy_version, idempotency_key, next_post_at, interrupt, priority_severity, respond_by)
+           SELECT x."caseId", upd.round, x."engineerId", upd.product, $2, x."ladderStep", x.policy_version, x.key, $2, x.interrupt, x.prio, x.respond_by
              FROM x JOIN upd ON upd.id = x."caseId"
            RETURNING case_id`,
           [JSON.stringify(rows), now],
         );
         if (applied.rows.length < rows.length) {
           const ok = new Set(applied.rows.map((x) => x.case_id));
-          plan = { ...planned, assignments: planned.assignments.filter((a) => ok.has(a.caseId)), decisions: planned.decisions.filter((d) => d.outcome !== 'assigned' || ok.has(d.caseId)) };
+          plan = { ...planned, assignments: planned.assignments.filter((a) => ok.has(a.caseId)), decisions: planned.decisions.filter((d) => d.outcome !== 'assigned' || ok.has(d.caseId) || planned.moves.some((m) => m.caseId === d.caseId)) };
         }
         const done = rows.filter((r) => plan.assignments.some((a) => a.caseId === r.caseId));
         await q.query(
@@ -245,6 +261,35 @@ export class SqlStore implements Store {
              FROM (SELECT "engineerId", max(rotation) AS rotation FROM jsonb_to_recordset($1::jsonb) AS y("engineerId" text, rotation int) GROUP BY 1) x
             WHERE e.id = x."engineerId"`,
           [JSON.stringify(done), now],
+        );
+      }
+      if (planned.moves.length > 0) {
+        // Rebalancing: the case's assignment row changes hands and goes back to the outbox with a new key, naming the
+        // previous engineer. Guarded: still assigned to them, and no post of the row in flight (lease held).
+        const rows = planned.moves.map((m) => ({ ...m, ...flags(m), key: idempotencyKey(m.caseId, now) }));
+        const moved = await q.query<{ case_id: string }>(
+          `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, "engineerId" text, "fromEngineerId" text, key text, prio text, respond_by timestamptz)),
+           upd AS (
+             UPDATE cases c SET engineer_id = x."engineerId", assigned_at = $2
+               FROM x WHERE c.id = x."caseId" AND c.status = 'assigned' AND c.engineer_id = x."fromEngineerId"
+                AND NOT EXISTS (SELECT 1 FROM assignments b WHERE b.case_id = c.id AND b.round = c.round AND b.claimed_until > $2)
+             RETURNING c.id, c.round)
+           UPDATE assignments a SET engineer_id = x."engineerId", reassigned_from = x."fromEngineerId", assigned_at = $2, ladder_step = 0,
+                  idempotency_key = x.key, posted_at = NULL, post_attempts = 0, next_post_at = $2, claimed_until = NULL, dead_at = NULL,
+                  last_post_error = NULL, interrupt = false, priority_severity = x.prio, respond_by = x.respond_by
+             FROM x JOIN upd ON upd.id = x."caseId"
+            WHERE a.case_id = upd.id AND a.round = upd.round
+           RETURNING a.case_id`,
+          [JSON.stringify(rows), now],
+        );
+        const ok = new Set(moved.rows.map((x) => x.case_id));
+        const movedIds = new Set(planned.moves.map((m) => m.caseId));
+        plan = { ...plan, moves: planned.moves.filter((m) => ok.has(m.caseId)), decisions: plan.decisions.filter((d) => !movedIds.has(d.caseId) || ok.has(d.caseId) || d.outcome !== 'assigned') };
+        await q.query(
+          `UPDATE engineers e SET rotation = x.rotation, last_assigned_at = $2
+             FROM (SELECT "engineerId", max(rotation) AS rotation FROM jsonb_to_recordset($1::jsonb) AS y("engineerId" text, rotation int) GROUP BY 1) x
+            WHERE e.id = x."engineerId"`,
+          [JSON.stringify(rows.filter((r) => ok.has(r.caseId))), now],
         );
       }
       if (plan.statusChanges.length > 0) {
@@ -280,14 +325,16 @@ export class SqlStore implements Store {
       // Claim (lease) a few due items in one short statement; no transaction stays open while posting, so a crash
       // repeats at most the post in flight (its row is still unposted), and a stalled worker's lease expires.
       const items = (
-        await this.db.query<{ id: number; case_id: string; engineer_id: string; email: string | null; assigned_at: Date; ladder_step: number; policy_version: string; idempotency_key: string; post_attempts: number }>(
+        await this.db.query<{ id: number; case_id: string; engineer_id: string; email: string | null; assigned_at: Date; ladder_step: number; policy_version: string; idempotency_key: string; post_attempts: number;
+          interrupt: boolean; priority_severity: Severity | null; respond_by: Date | null; reassigned_from: string | null }>(
           `UPDATE assignments a SET claimed_until = $3
              FROM (SELECT id FROM assignments
                     WHERE posted_at IS NULL AND dead_at IS NULL AND next_post_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
                     ORDER BY next_post_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) s
             WHERE a.id = s.id
           RETURNING a.id, a.case_id, a.engineer_id, (SELECT e.email FROM engineers e WHERE e.id = a.engineer_id) AS email,
-                    a.assigned_at, a.ladder_step, a.policy_version, a.idempotency_key, a.post_attempts`,
+                    a.assigned_at, a.ladder_step, a.policy_version, a.idempotency_key, a.post_attempts,
+                    a.interrupt, a.priority_severity, a.respond_by, a.reassigned_from`,
           [now, p.batch, new Date(now.getTime() + p.leaseSeconds * 1000)],
         )
       ).rows.sort((x, y) => x.id - y.id);
@@ -308,7 +355,11 @@ export class SqlStore implements Store {
             res = await post({
               assignmentId: it.id, caseId: it.case_id, engineerId: it.engineer_id, engineerEmail: it.email ?? '', assignedAt: new Date(it.assigned_at),
               ladderStep: it.ladder_step, policyVersion: it.policy_version, idempotencyKey: it.idempotency_key, attempts: it.post_attempts,
-            });
+              // #17: interrupt (preemption), priority and the previous assignee (rebalancing), as AssignmentFlags.
+              ...(it.interrupt ? { interrupt: true } : {}),
+              ...(it.priority_severity && it.respond_by ? { priority: { severity: it.priority_severity, respondBy: new Date(it.respond_by) } } : {}),
+              ...(it.reassigned_from ? { reassignedFrom: it.reassigned_from } : {}),
+            } as OutboxItem);
           } catch (err) {
             res = { ok: false, error: (err as Error).message };
           }

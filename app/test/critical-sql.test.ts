@@ -1,0 +1,77 @@
+// The critical-work rules through the production store (PostgreSQL): the interrupt flag and the priority reach the
+// assignment API, and a rebalanced case goes back to the outbox for its new engineer, naming the previous one.
+import { criticalSchema } from '../src/critical';
+import { runCycle } from '../src/cycle';
+import { connectPostgres, type Db } from '../src/db';
+import { silentLogger } from '../src/log';
+import { migrate } from '../src/migrate';
+import { getCase } from '../src/api/queries';
+import { policyConfig } from '../src/settings';
+import { SqlStore } from '../src/store/sql-store';
+import type { OutboxItem } from '../src/store/store';
+import type { AssignmentFlags } from '../src/critical';
+import { CFG, MONDAY_10, eng, minutes } from './fixtures';
+import { FlakySink, ScriptedQueue, record } from './helpers';
+import { describePg, startPostgres, type TestPostgres } from './postgres';
+
+let pg: TestPostgres;
+const PRE = policyConfig(CFG.severities, CFG.relaxAfterMinutes, criticalSchema.parse({ preemption: { enabled: true } }));
+const sent = (sink: FlakySink) => sink.attempts.map((i) => i as OutboxItem & AssignmentFlags);
+
+describePg('critical work on PostgreSQL', () => {
+  beforeAll(async () => {
+    pg = await startPostgres();
+  });
+  afterAll(() => pg?.stop());
+
+  async function fresh(): Promise<Db> {
+    const db = connectPostgres(await pg.newDatabase());
+    await migrate(db);
+    return db;
+  }
+
+  it('posts an interrupt and the priority for an A that only a full expert can answer in time', async () => {
+    const db = await fresh();
+    try {
+      const store = new SqlStore(db);
+      const engineers = [eng('ex', { readiness: { aks: 3 }, capacity: 3 })];
+      const sink = new FlakySink();
+      const cycle = (records: unknown[], at: Date) => runCycle({ store, queue: new ScriptedQueue([records]), sink, engineers, policyConfig: PRE, log: silentLogger }, at);
+      await cycle([record('A-1', 'A', '2026-01-05T09:50:00Z')], minutes(MONDAY_10, -10));
+      await cycle([record('A-2', 'A', '2026-01-05T09:55:00Z')], minutes(MONDAY_10, 10)); // 45 min left: interrupt
+      expect(sent(sink).map((i) => [i.caseId, i.engineerId, i.interrupt ?? false, i.priority?.severity, i.priority?.respondBy.toISOString()])).toEqual([
+        ['A-1', 'ex', false, 'A', '2026-01-05T10:50:00.000Z'],
+        ['A-2', 'ex', true, 'A', '2026-01-05T10:55:00.000Z'],
+      ]);
+      const d = (await getCase(db, 'A-2', MONDAY_10, 30))!.decisions.at(-1)!;
+      expect((d as { notes?: string[] }).notes?.[0]).toMatch(/^preemption: .*ex .*interrupt/);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('moves a case parked with an off-shift engineer to one on shift, posts it again with reassignedFrom, once', async () => {
+    const db = await fresh();
+    try {
+      const store = new SqlStore(db);
+      const morning = eng('morning', { readiness: { aks: 3 }, shift: { timezone: 'UTC', start: '12:00', end: '20:00', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'] } });
+      const night = eng('night', { readiness: { aks: 1 }, capacity: 1, shift: { timezone: 'UTC', start: '00:00', end: '12:00', days: ['Mon'] } });
+      const sink = new FlakySink();
+      const cycle = (records: unknown[], at: Date) => runCycle({ store, queue: new ScriptedQueue([records]), sink, engineers: [morning, night], policyConfig: CFG, log: silentLogger }, at);
+      // night is full (a C), so the next C is parked with morning (starts 12:00, before its 17:00 deadline).
+      await cycle([record('C-1', 'C', '2026-01-05T08:55:00Z'), record('C-2', 'C', '2026-01-05T09:00:00Z')], minutes(MONDAY_10, -60));
+      expect(sent(sink).map((i) => [i.caseId, i.engineerId])).toEqual([['C-1', 'night'], ['C-2', 'morning']]);
+      // C-1 resolves: night has room, and C-2 moves there.
+      await cycle([{ ...record('C-1', 'C', '2026-01-05T08:55:00Z'), status: 'resolved' }], MONDAY_10);
+      expect(sent(sink).slice(2).map((i) => [i.caseId, i.engineerId, i.reassignedFrom])).toEqual([['C-2', 'night', 'morning']]);
+      const c = (await getCase(db, 'C-2', MONDAY_10, 30))!;
+      expect(c.engineerId).toBe('night');
+      expect((c.decisions.at(-1) as { notes?: string[] }).notes).toEqual(['rebalance: moved from morning (off shift until 2026-01-05T12:00Z, not started) to night (on shift now)']);
+      // Moved once: a later cycle leaves it alone.
+      await cycle([], minutes(MONDAY_10, 5));
+      expect(sink.attempts).toHaveLength(3);
+    } finally {
+      await db.close();
+    }
+  });
+});
