@@ -87,8 +87,8 @@ export function forwarderZones(zones: ReadonlyArray<PrivateZoneSpec>): string[] 
 
 /**
  * Zone names the private-link DNS guidance marks as conflicting: a zone nested inside another privatelink zone takes
- * the names below it away from the parent, where the endpoint's zone group writes them. Checked by the DNS validator
- * and by policy rule HN-014 on the synthesized zones.
+ * the names below it away from the parent, where the endpoint's zone group writes them. Checked by policy rule HN-014
+ * on the synthesized zones (which also refuses any zone nested inside another privatelink zone).
  */
 export const CONFLICTING_ZONES: ReadonlyArray<{ readonly pattern: RegExp; readonly why: string }> = [
   { pattern: /^[a-z0-9]+\.data\.privatelink\.azurecr\.io$/, why: 'registry data endpoint records are written to privatelink.azurecr.io; a regional data zone shadows them and image pulls fail' },
