@@ -136,3 +136,14 @@ describe('VPN shared key', () => {
     expect(secret.key_vault_id).toMatch(/cross-stack-reference-input-dev-keyvault|^\$\{azurerm_key_vault\.key-vault_/); // resolved across stacks in keyvault-stack.test.ts
   });
 });
+
+describe('Backup over private endpoints', () => {
+  it("gives the Backup vault's identity the roles it needs to create its blob/queue endpoints and records", () => {
+    const roles = values(prod.services, 'azurerm_role_assignment').filter((r) => String(r.principal_id).includes('backup-vault'));
+    expect(roles.map((r) => r.role_definition_name).sort()).toEqual(['Network Contributor', 'Private DNS Zone Contributor']);
+    const byRole = Object.fromEntries(roles.map((r) => [r.role_definition_name, r]));
+    expect(byRole['Network Contributor'].scope).toMatch(/azurerm_virtual_network\.hub_vnet/);
+    expect(byRole['Private DNS Zone Contributor'].scope).toMatch(/azurerm_resource_group\.resource-group\.id/);
+    for (const r of roles) expect(r.principal_type).toBe('ServicePrincipal');
+  });
+});
