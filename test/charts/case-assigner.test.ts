@@ -68,9 +68,10 @@ describe('roles', () => {
     const api = one(prod.docs, 'Deployment', '-api');
     const c = podSpec(api).containers[0];
     expect(c.args).toEqual(['serve']);
-    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }]);
-    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'http' });
-    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(c.ports).toEqual([{ name: 'http', containerPort: 8000, protocol: 'TCP' }, { name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
+    // Probes (and /metrics) are on the operations listener, apart from the public API.
+    expect(c.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(c.startupProbe.httpGet.path).toBe('/healthz');
     expect(c.startupProbe.failureThreshold * c.startupProbe.periodSeconds).toBeGreaterThanOrEqual(30);
     expect(c.resources.requests).toEqual(expect.objectContaining({ cpu: expect.any(String), memory: expect.any(String) }));
@@ -265,7 +266,7 @@ describe('networking', () => {
     expect(svc.spec.selector).toEqual(api.spec.selector.matchLabels);
     expect(svc.spec.ports.map((p: { name: string; targetPort: string }) => [p.name, p.targetPort])).toEqual([
       ['http', 'http'],
-      ['metrics', 'http'],
+      ['metrics', 'metrics'],
     ]);
   });
 
@@ -274,7 +275,7 @@ describe('networking', () => {
     expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'case-assigner', 'app.kubernetes.io/instance': 'ca' });
     expect(np.spec.policyTypes).toEqual(['Ingress']); // egress open unless rules are given
     expect(np.spec.ingress).toHaveLength(1);
-    expect(np.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }]);
+    expect(np.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }, { port: 'metrics', protocol: 'TCP' }]);
     expect(np.spec.ingress[0].from.map((p: { namespaceSelector?: { matchLabels: Record<string, string> } }) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? 'release pods')).toEqual([
       'release pods',
       'traefik',
@@ -381,7 +382,7 @@ describe('labels and notes', () => {
     expect(pod.metadata.annotations?.['helm.sh/hook']).toBe('test');
     // Argo CD skips Helm test hooks; its own annotation turns the pod into a post-sync smoke test there.
     expect(pod.metadata.annotations?.['argocd.argoproj.io/hook']).toBe('PostSync');
-    expect(pod.spec.containers[0].args[0]).toContain("'http://ca-case-assigner:80'");
+    expect(pod.spec.containers[0].args[0]).toContain("'http://ca-case-assigner:9464'");
     expect(pod.spec.containers[0].args[0]).toContain('/readyz');
   });
 
