@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { cidrContainsIp, parseCidr } from '../config/ipv4';
 import type { HandoffModel } from '../handoff/model';
 import type { Probe, ProbeResult } from './probe';
 
@@ -95,12 +96,21 @@ export function runbookChecks(m: HandoffModel, o: CheckOptions = {}): Check[] {
   const asr = m.firewall.filter((r) => /Site Recovery: Mobility service/.test(r.purpose));
   const processServer = asr[0]?.destination;
   // Private endpoints only: the on-premises firewall rules open 443 to the endpoint subnet, not to other names.
-  for (const n of named.filter((x) => x.ports.includes(443) && /private endpoint/.test(x.purpose))) {
-    checks.push({
-      id: `tcp443:${n.fqdn}`, title: `TCP 443 to ${n.fqdn} (${n.ip})`, from: 'appliance', expected: 'connected',
-      probe: { type: 'tcp', host: n.ip!, port: 443, timeoutMs },
-      judge: tcpJudge(HINTS.endpoint443),
-    });
+  // From the clients when the rules open that path for them, and from the process server (Site Recovery's path).
+  const endpoints443 = named.filter((x) => x.ports.includes(443) && /private endpoint/.test(x.purpose));
+  // Which firewall rules open TCP 443 to the endpoints' subnet, and for whom (the process server, or others).
+  const toEndpoints = m.firewall.filter((r) => r.protocol === 'TCP' && r.ports === '443' && /^\d+\.\d+\.\d+\.\d+\/\d+$/.test(r.destination) && endpoints443.some((n) => cidrContainsIp(parseCidr(r.destination), n.ip!)));
+  const appliancePath = toEndpoints.some((r) => r.source === processServer);
+  const clientPath = toEndpoints.some((r) => r.source !== processServer);
+  for (const [from, prefix, enabled] of [['client', 'tcp443', clientPath], ['appliance', 'appliance443', appliancePath]] as const) {
+    if (!enabled) continue;
+    for (const n of endpoints443) {
+      checks.push({
+        id: `${prefix}:${n.fqdn}`, title: `TCP 443 to ${n.fqdn} (${n.ip})`, from, expected: 'connected',
+        probe: { type: 'tcp', host: n.ip!, port: 443, timeoutMs },
+        judge: tcpJudge(HINTS.endpoint443),
+      });
+    }
   }
   for (const r of asr) {
     checks.push({

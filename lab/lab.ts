@@ -336,9 +336,16 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     await until('on-premises DNS', 10000, () => (tryDig(lab, 'dns', dnsIps[0]!, domains[0] ?? '.') ? true : undefined));
     await until('Azure DNS stand-in', 10000, () => (tryDig(lab, 'hub', az.resolver.inboundIp, az.zones[0]?.name ?? '.') ? true : undefined));
 
-    const onPremisesNames = Object.fromEntries(domains.map((d) => [d, `lab-probe.${d}`]));
+    // The outbound path needs a VNet linked to a forwarding ruleset (the spoke VM); without one there is nothing to probe.
+    const onPremisesNames: Record<string, string> = spokeIp ? Object.fromEntries(domains.map((d) => [d, `lab-probe.${d}`])) : {};
+    if (!spokeIp) notes.push('no VNet is linked to a forwarding ruleset: the outbound path to on-premises DNS is not exercised');
     const ctx: LabContext = { clientIp, dnsIps, onPremisesNames, outputs: { ...outputs, dns_resolver_inbound_ip: az.resolver.inboundIp, ...(caPem ? { ca_cert_pem: caPem, ingress_ca_certificate: caPem } : {}) } };
     const checks = options.checks ? options.checks(ctx) : runbookChecks(model, { onPremisesDns: dnsIps[0], sourceAddress: clientIp, azureDns: AZURE_PROVIDED_DNS, onPremisesNames, timeoutMs: 2500 });
+    // Roles without a machine in this configuration (no process server on premises, no ruleset-linked spoke).
+    const present = new Set<Role>(['client', 'dns', 'device', ...(processServer ? ['appliance' as Role] : []), ...(spokeIp ? ['spoke' as Role, 'agent' as Role] : [])]);
+    const absent = [...new Set(checks.filter((c) => !present.has(c.from)).map((c) => c.from))];
+    if (absent.length > 0) notes.push(`not exercised (no such machine in this configuration): checks from ${absent.join(', ')}`);
+    checks.splice(0, checks.length, ...checks.filter((c) => present.has(c.from)));
     const byRole = new Map<Role, number[]>();
     checks.forEach((c, i) => byRole.set(c.from, [...(byRole.get(c.from) ?? []), i]));
     const results: ProbeResult[] = new Array(checks.length);
