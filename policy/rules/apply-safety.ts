@@ -194,4 +194,38 @@ export const gatewayTransitLifecycle: Rule = {
   },
 };
 
-export const applySafetyRules: Rule[] = [rbacPropagationWait, cacheStorageTrustedServices, noConflictingPrivateZones, privateEndpointHttpsFromOnPremises, gatewayTransitLifecycle];
+/** Roles and zones Azure Backup's private endpoints (v1 experience) need (constructs/services/recovery-vault.ts). */
+const BACKUP_ROLES = ['Network Contributor', 'Private DNS Zone Contributor'];
+const BACKUP_ZONES = ['privatelink.blob.core.windows.net', 'privatelink.queue.core.windows.net'];
+
+export const backupPrivateEndpointPrerequisites: Rule = {
+  id: 'HN-017',
+  severity: 'error',
+  title: "An AzureBackup private endpoint comes with the vault identity's roles and the blob and queue zones",
+  explanation:
+    "Azure Backup creates blob and queue private endpoints for its own storage with the vault's managed identity and writes their records into privatelink.blob / privatelink.queue zones; without the roles or the zones, backups over private endpoints fail.",
+  remediation: "Give the vault's identity Network Contributor (endpoint VNet) and Private DNS Zone Contributor (zones' resource group), and create both zones linked like the others (PrivateRecoveryVault identityRoles, config/private-link.ts).",
+  appliesTo: ['azurerm_private_endpoint'],
+  check: (r, ctx) => {
+    const problems: Problem[] = [];
+    for (const psc of blocks(r.config['private_service_connection'])) {
+      const sub = ctx.resolve(psc['subresource_names']);
+      if (!sub.known || !Array.isArray(sub.value) || !sub.value.includes('AzureBackup')) continue;
+      const vault = target(ctx, psc['private_connection_resource_id'], 'azurerm_recovery_services_vault');
+      if (!vault) {
+        problems.push(unknown('the Backup vault of this endpoint cannot be followed at synth.'));
+        continue;
+      }
+      const granted = ctx
+        .environmentResources('azurerm_role_assignment')
+        .filter((ra) => referencesIn(ra.config['principal_id']).some((ref) => { const t = ctxOf(ctx, ra).refTarget(ref); return t !== undefined && key(t.resource) === key(vault); }))
+        .map((ra) => String(ctxOf(ctx, ra).resolve(ra.config['role_definition_name']).known ? (ctxOf(ctx, ra).resolve(ra.config['role_definition_name']) as { value: unknown }).value : ''));
+      for (const role of BACKUP_ROLES) if (!granted.includes(role)) problems.push(fail(`the identity of ${vault.address} has no '${role}' role.`));
+      const zones = new Set(ctx.environmentResources('azurerm_private_dns_zone').map((z) => zoneName(ctx, z)));
+      for (const zone of BACKUP_ZONES) if (!zones.has(zone)) problems.push(fail(`no ${zone} zone in the environment for the endpoints Azure Backup creates.`));
+    }
+    return problems;
+  },
+};
+
+export const applySafetyRules: Rule[] = [rbacPropagationWait, cacheStorageTrustedServices, noConflictingPrivateZones, privateEndpointHttpsFromOnPremises, gatewayTransitLifecycle, backupPrivateEndpointPrerequisites];

@@ -102,3 +102,24 @@ describe('HN-016 gateway transit is reverted on destroy and kept by a replaced p
   test('non-compliant: no revert (the old vpn stack)', () => expect(check({ revert: false, ignore: false })).toEqual([expect.stringMatching(/nothing sets it back to false/)]));
   test('non-compliant: the peering ignores its transit flag (the old network stack)', () => expect(check({ revert: true, ignore: true })).toEqual([expect.stringMatching(/comes back without transit/)]));
 });
+
+describe('HN-017 an AzureBackup endpoint comes with its roles and zones', () => {
+  const { backupPrivateEndpointPrerequisites } = require('../../policy/rules/apply-safety');
+  const env = (opts: { roles: string[]; zones: string[] }) =>
+    stack({
+      azurerm_recovery_services_vault: { bkp: compliant.recoveryVault() },
+      azurerm_private_dns_zone: Object.fromEntries(opts.zones.map((z, i) => [`z${i}`, { name: z }])),
+      azurerm_role_assignment: Object.fromEntries(opts.roles.map((role, i) => [`r${i}`, { scope: '/x', role_definition_name: role, principal_id: '${azurerm_recovery_services_vault.bkp.identity[0].principal_id}' }])),
+      azurerm_private_endpoint: { bkp: { private_service_connection: { name: 'psc', private_connection_resource_id: '${azurerm_recovery_services_vault.bkp.id}', subresource_names: ['AzureBackup'] } } },
+    });
+  const check = (opts: { roles: string[]; zones: string[] }) => run(backupPrivateEndpointPrerequisites, env(opts), 'azurerm_private_endpoint.bkp').map((p) => p.message);
+  const zones = ['privatelink.we.backup.windowsazure.com', 'privatelink.blob.core.windows.net', 'privatelink.queue.core.windows.net'];
+  test('compliant: both roles and both zones', () => expect(check({ roles: ['Network Contributor', 'Private DNS Zone Contributor'], zones })).toEqual([]));
+  test('non-compliant: no roles, no queue zone (the old services stack)', () => {
+    expect(check({ roles: [], zones: zones.slice(0, 2) })).toEqual([
+      expect.stringMatching(/no 'Network Contributor' role/),
+      expect.stringMatching(/no 'Private DNS Zone Contributor' role/),
+      expect.stringMatching(/no privatelink\.queue\.core\.windows\.net zone/),
+    ]);
+  });
+});
