@@ -42,6 +42,7 @@ export function runbook(m: HandoffModel): string {
     `# Post-cut-over checks for ${m.environment}`,
     '',
     'Run in order; each step names the answer you must see and what a different answer means.',
+    `Automated: \`npm run verify -- --env ${m.environment} --from client\` (or \`dns\`, \`appliance\`, \`agent\`) runs these checks and prints each failure with the hint below (docs/dns.md).`,
     '',
     '## 1. The resolver answers over the VPN (from an on-premises DNS server)',
     '',
