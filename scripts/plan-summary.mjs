@@ -14,7 +14,8 @@
  * never attribute values. `--reduce` strips a plan to what the summary needs, so only that leaves the agent that
  * planned. A stack named with --expect (or in the cdktf manifest for --environment) without a plan, or whose plan
  * cannot be read or is not a plan, is listed by name as "no plan", so a failed plan job cannot pass for "no
- * changes". `--verdict` writes what the pipeline acts on (needsApproval, hasChanges) as JSON.
+ * changes". `--verdict` writes what the pipeline acts on (needsApproval, hasChanges, the stacks deferred to a later
+ * run because they read outputs that change in this one: from the manifest's dependencies) as JSON.
  * Dependency-free so pipeline jobs can run it without `npm ci`.
  */
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
@@ -24,7 +25,7 @@ import { manifestStacks, parsePlan, reducePlan } from './plan-review/plan.mjs';
 import { renderSummary, verdictOf } from './plan-review/render.mjs';
 
 export { classify, manifestStacks, parsePlan, reducePlan } from './plan-review/plan.mjs';
-export { ATTENTION_MARKER, MAX_CHARS, renderSummary, verdictOf } from './plan-review/render.mjs';
+export { ATTENTION_MARKER, deferredStacks, MAX_CHARS, renderSummary, verdictOf } from './plan-review/render.mjs';
 export { findDangerous, RULES } from './plan-review/rules.mjs';
 
 /** @typedef {import('./plan-review/plan.mjs').StackPlan} StackPlan */
@@ -87,7 +88,13 @@ const utcMinute = (/** @type {Date} */ d) => `${d.toISOString().slice(0, 16).rep
 export function main(argv) {
   const args = parseArgs(argv);
   if (args.reduce) return JSON.stringify(reducePlan(JSON.parse(readFileSync(args.reduce, 'utf8')))) + '\n';
-  if (args.manifest && args.environment) args.expect.push(...manifestStacks(JSON.parse(readFileSync(args.manifest, 'utf8')), args.environment));
+  /** @type {Record<string, string[]>} */
+  let dependencies = {};
+  if (args.manifest && args.environment) {
+    const manifest = JSON.parse(readFileSync(args.manifest, 'utf8'));
+    args.expect.push(...manifestStacks(manifest, args.environment));
+    dependencies = Object.fromEntries(Object.entries(manifest.stacks ?? {}).map(([id, s]) => [id, Array.isArray(/** @type {any} */ (s).dependencies) ? /** @type {any} */ (s).dependencies.map(String) : []]));
+  }
   const plans = args.plans.map(([stack, file]) => readStackPlan(stack, file));
   for (const p of plans) if (p.error) process.stderr.write(`plan-summary: ${p.stack}: ${p.error}\n`);
   for (const stack of args.expect) {
@@ -110,9 +117,9 @@ export function main(argv) {
   const markdown = renderSummary({
     title: args.title, marker: args.marker, plans, time: args.time ?? utcMinute(new Date()),
     ...(args.runUrl ? { runUrl: args.runUrl } : {}), ...(args.commit ? { commit: args.commit } : {}),
-    ...(args.environment ? { environment: args.environment } : {}), ...estimate,
+    ...(args.environment ? { environment: args.environment } : {}), ...estimate, dependencies,
   });
-  if (args.verdict) writeFileSync(args.verdict, JSON.stringify(verdictOf(plans)) + '\n');
+  if (args.verdict) writeFileSync(args.verdict, JSON.stringify(verdictOf(plans, undefined, dependencies)) + '\n');
   return markdown;
 }
 

@@ -3,7 +3,8 @@
 # (plan-stack.sh --save), after checking that it still fits what it was made from (plan-binding.mjs):
 #   before any Azure call: same commit, same synthesized cdk.tf.json, plan files unchanged (SHA-256);
 #   after init and `state pull`: same provider lock, same state serial and lineage.
-# Anything moved -> refusal with the reason, nothing applied; plan again. A plan without changes is not applied.
+# Anything moved -> refusal with the reason, nothing applied; plan again. A plan without changes is not applied,
+# nor one the summary deferred (DEFERRED_STACKS: it read outputs an upstream stack changes in the same run).
 # `terraform apply <plan>` then refuses on its own if the state changes between this check and its lock.
 # The state lock waits up to APPLY_LOCK_TIMEOUT (default 60m): longer than the longest apply (a VPN gateway,
 # 30-45 min) of a run that holds it.
@@ -19,6 +20,16 @@ if [[ ! -f "$stack_dir/cdk.tf.json" ]]; then
   exit 0
 fi
 node "$scripts/check-state-backend.mjs" --stack-dir "$stack_dir"
+
+# The plan summary defers stacks whose saved plan read outputs that an upstream stack changes in this run: the
+# plan holds the old values (cross-stack references are read at plan time). They are planned again next run.
+for deferred in ${DEFERRED_STACKS:-}; do
+  if [[ "$deferred" == "$stack" ]]; then
+    echo "##vso[task.logissue type=warning]$stack: deferred, nothing applied: its saved plan read outputs that an upstream stack changes in this run. Run the pipeline again after this run to plan and apply it."
+    echo "##vso[task.complete result=SucceededWithIssues;]"
+    exit 0
+  fi
+done
 
 binding=(--stack "$stack" --dir "$plan_dir" --stack-dir "$stack_dir" --commit "${BUILD_SOURCEVERSION:?BUILD_SOURCEVERSION is required}")
 status=0

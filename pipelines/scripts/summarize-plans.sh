@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one environment's plan summary from the reduced plans of its plan jobs, uploads it to the run page,
 # sets the output variables the pipeline gates on (needsApproval: a delete, replace, dangerous change or missing
-# plan; hasChanges) and, for pull-request runs that ask for it, posts it to the pull request (one thread per
+# plan; hasChanges; deferredStacks) and, for pull-request runs that ask for it, posts it to the pull request (one thread per
 # environment, updated in place).
 # Environment: PLAN_ENVIRONMENT, PLAN_DIR, POST_TO_PULL_REQUEST, optional CRITICAL_PATH_FILE (the estimate of
 # `npm run plan:critical-path`), and the Azure DevOps predefined variables.
@@ -33,8 +33,13 @@ summary="$tmp/plan-$environment.md"
 node scripts/plan-summary.mjs "${args[@]}" > "$summary"
 cat "$summary"
 echo "##vso[task.uploadsummary]$summary"
-for name in needsApproval hasChanges; do
-  value="$(node -e 'const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(String(v[process.argv[2]]))' "$tmp/verdict-$environment.json" "$name")"
+# deferredStacks: stacks whose saved plan read outputs that change in this run (deploy-stack.sh skips them).
+for name in needsApproval hasChanges deferredStacks; do
+  value="$(node -e '
+    const v = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const name = process.argv[2];
+    console.log(name === "deferredStacks" ? v.deferred.map((d) => d.stack).join(" ") : String(v[name]));
+  ' "$tmp/verdict-$environment.json" "$name")"
   echo "##vso[task.setvariable variable=$name;isOutput=true]$value"
 done
 

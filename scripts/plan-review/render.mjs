@@ -20,8 +20,10 @@ export const ATTENTION_MARKER = '<!-- plan-needs-attention -->';
  * @typedef {{ totalMinutes?: number, stacks?: Record<string, { startMinute?: number, finishMinute?: number, durationMinutes?: number }>, criticalPath?: string[] }} EnvironmentEstimate
  * @typedef {{ environments?: Record<string, EnvironmentEstimate> }} CriticalPathEstimate
  * @typedef {{ title: string, marker: string, plans: StackPlan[], runUrl?: string, commit?: string, time?: string,
- *   environment?: string, estimate?: CriticalPathEstimate, estimateError?: string, maxChars?: number }} SummaryInput
- * @typedef {{ needsApproval: boolean, hasChanges: boolean, dangerous: number, destructive: number, failed: string[], changedStacks: string[] }} Verdict
+ *   environment?: string, estimate?: CriticalPathEstimate, estimateError?: string, maxChars?: number,
+ *   dependencies?: Record<string, string[]> }} SummaryInput
+ * @typedef {{ needsApproval: boolean, hasChanges: boolean, dangerous: number, destructive: number, failed: string[], changedStacks: string[],
+ *   deferred: Array<{ stack: string, because: string[] }> }} Verdict
  */
 
 /** @param {StackPlan} p */
@@ -35,16 +37,49 @@ export function counts(p) {
 const hasChanges = (p) => !p.error && (p.outputs > 0 || p.changes.some((c) => !['no-op', 'read'].includes(c.action)));
 
 /**
- * What the pipeline acts on: approval needed (any delete, replace, dangerous change or missing plan), changes present.
+ * Stacks whose saved plan must not be applied in this run: they read (directly or through another stack) outputs
+ * that an upstream plan of the same run changes, or of a stack without a plan. Their plans hold the old values
+ * (cdktf cross-stack references are terraform_remote_state reads at plan time); the next run plans them again.
+ * @param {StackPlan[]} plans
+ * @param {Record<string, string[]>} dependencies stack id -> the stack ids it reads (cdktf manifest)
+ */
+export function deferredStacks(plans, dependencies) {
+  const byId = new Map(plans.map((p) => [p.stack, p]));
+  const moving = (/** @type {string} */ id) => {
+    const p = byId.get(id);
+    return p !== undefined && (Boolean(p.error) || p.outputs > 0);
+  };
+  /** @type {Map<string, Set<string>>} */
+  const memo = new Map();
+  const causes = (/** @type {string} */ id, /** @type {Set<string>} */ seen = new Set()) => {
+    if (memo.has(id)) return /** @type {Set<string>} */ (memo.get(id));
+    /** @type {Set<string>} */
+    const out = new Set();
+    for (const up of dependencies[id] ?? []) {
+      if (seen.has(up)) continue;
+      if (moving(up)) out.add(up);
+      for (const c of causes(up, new Set([...seen, id]))) out.add(c);
+    }
+    memo.set(id, out);
+    return out;
+  };
+  return plans.filter((p) => !p.error).map((p) => ({ stack: p.stack, because: [...causes(p.stack)].sort() })).filter((d) => d.because.length > 0);
+}
+
+/**
+ * What the pipeline acts on: approval needed (any delete, replace, dangerous change or missing plan), changes
+ * present, and the stacks deferred to the next run (see deferredStacks).
  * @param {StackPlan[]} plans
  * @param {Finding[]} [dangerous]
+ * @param {Record<string, string[]>} [dependencies]
  * @returns {Verdict}
  */
-export function verdictOf(plans, dangerous = findDangerous(plans)) {
+export function verdictOf(plans, dangerous = findDangerous(plans), dependencies = {}) {
   const destructive = plans.reduce((n, p) => n + p.changes.filter((c) => c.action === 'delete' || c.action === 'replace').length, 0);
   const failed = plans.filter((p) => p.error).map((p) => p.stack);
   const changedStacks = plans.filter(hasChanges).map((p) => p.stack);
-  return { needsApproval: dangerous.length > 0 || destructive > 0 || failed.length > 0, hasChanges: changedStacks.length > 0, dangerous: dangerous.length, destructive, failed, changedStacks };
+  const deferred = deferredStacks(plans, dependencies);
+  return { needsApproval: dangerous.length > 0 || destructive > 0 || failed.length > 0, hasChanges: changedStacks.length > 0, dangerous: dangerous.length, destructive, failed, changedStacks, deferred };
 }
 
 /** Markdown-safe single line (error texts come from files and parsers). */
@@ -101,7 +136,7 @@ export function renderSummary(input) {
   const { title, marker, plans, runUrl, commit, time } = input;
   const max = input.maxChars ?? MAX_CHARS;
   const dangerous = findDangerous(plans);
-  const verdict = verdictOf(plans, dangerous);
+  const verdict = verdictOf(plans, dangerous, input.dependencies ?? {});
   const dangerousAddresses = new Set(dangerous.map((d) => `${d.stack}\u0000${d.address}`));
 
   const head = [`<!-- ${marker} -->`];
@@ -120,6 +155,10 @@ export function renderSummary(input) {
     head.push(`| ${label} | ${c.create} | ${c.update} | ${c.replace} | ${c.delete} | ${p.outputs} | ${p.drift} | ${dangerous.filter((d) => d.stack === p.stack).length} |`);
   }
   head.push('', ...estimateLines(input, verdict.changedStacks));
+  if (verdict.deferred.length > 0) {
+    head.push(`**Applied in a later run:** ${verdict.deferred.map((d) => `\`${d.stack}\` (reads ${d.because.map((b) => `\`${b}\``).join(', ')})`).join(', ')}: `
+      + 'these plans read outputs that change in this run (or of a stack without a plan), so they hold the old values and are not applied now. Run the pipeline again after this run to plan and apply them.', '');
+  }
 
   /** @type {Array<{ name: string, heading: string[], items: string[][], footer: string[] }>} */
   const sections = [];

@@ -142,7 +142,7 @@ export const RULES = [
       const lost = total > 0 && total - atOnce < quorum;
       return {
         id: 'control-plane', severity: 'critical',
-        consequence: `${isEtcdDisk(c) ? 'an etcd disk' : 'a control-plane VM'} is ${verb(c)}; ${atOnce} of ${total || '?'} control plane(s) at once in this apply: ${lost ? `etcd loses quorum (needs ${quorum} members), the Kubernetes API stops and the cluster may need an etcd restore` : `etcd keeps quorum only if the others stay healthy; the member must be removed and rejoined`}${isEtcdDisk(c) ? '; the member\'s etcd data is gone' : ''}.`,
+        consequence: `${isEtcdDisk(c) ? (c.type === 'azurerm_managed_disk' ? 'an etcd disk' : 'an etcd disk attachment') : 'a control-plane VM'} is ${verb(c)}; ${atOnce} of ${total || '?'} control plane(s) at once in this apply: ${lost ? `etcd loses quorum (needs ${quorum} members), the Kubernetes API stops and the cluster may need an etcd restore` : `etcd keeps quorum only if the others stay healthy; the member must be removed and rejoined`}${c.type === 'azurerm_managed_disk' ? '; the member\'s etcd data is gone' : isEtcdDisk(c) ? '; the member\'s etcd stops while its disk is detached' : ''}.`,
       };
     },
   },

@@ -236,7 +236,7 @@ describe('the verdict the pipeline acts on (--verdict)', () => {
   };
 
   test('dangerous or destructive plans need approval', async () => {
-    expect(await verdict(...planArgs())).toEqual({ needsApproval: true, hasChanges: true, dangerous: 20, destructive: 14, failed: [], changedStacks: STACKS });
+    expect(await verdict(...planArgs())).toEqual({ needsApproval: true, hasChanges: true, dangerous: 20, destructive: 14, failed: [], changedStacks: STACKS, deferred: [] });
   });
 
   test('a real plan without changes needs nothing and applies nothing', async () => {
@@ -244,7 +244,7 @@ describe('the verdict the pipeline acts on (--verdict)', () => {
     const plan = azurermPlan(empty, [], []);
     const file = path.join(dir, 'empty.json');
     fs.writeFileSync(file, JSON.stringify(plan));
-    expect(await verdict('--plan', `dev-vpn=${file}`)).toEqual({ needsApproval: false, hasChanges: false, dangerous: 0, destructive: 0, failed: [], changedStacks: [] });
+    expect(await verdict('--plan', `dev-vpn=${file}`)).toEqual({ needsApproval: false, hasChanges: false, dangerous: 0, destructive: 0, failed: [], changedStacks: [], deferred: [] });
     expect(await summary('--plan', `dev-vpn=${file}`)).toContain('Verdict: **No changes**: nothing to apply');
   });
 
@@ -341,6 +341,40 @@ describe('inputs that are not a readable plan', () => {
     expect((await failure('--reduce', weird)).stderr).toMatch(/unknown plan action list \["teleport"\]/);
     expect((await failure('--plan', 'no-equals-sign')).stderr).toMatch(/--plan takes <stack-id>=<plan.json>/);
     expect((await failure('--bogus', 'x')).stderr).toMatch(/unknown option --bogus/);
+  });
+});
+
+describe('stacks whose plan read outputs that change in the same run are deferred', () => {
+  const deps = { 'dev-network': [], 'dev-vpn': ['dev-network'], 'dev-keyvault': ['dev-network'], 'dev-cluster': ['dev-keyvault', 'dev-network'], 'dev-services': ['dev-keyvault', 'dev-network'] };
+  let manifest: string;
+  let network: string;
+  beforeAll(() => {
+    manifest = path.join(dir, 'deps-manifest.json');
+    fs.writeFileSync(manifest, JSON.stringify({ version: '0.21.0', stacks: Object.fromEntries(Object.entries(deps).map(([id, d]) => [id, { dependencies: d }])) }));
+    // A real plan whose root output changes (the subnet id a downstream stack reads).
+    const plan = azurermPlan(path.join(dir, 'tf-outputs'), [], [], { before: { subnet_id: 'subnet-1' }, after: { subnet_id: 'subnet-2' } });
+    expect(plan.output_changes.subnet_id.actions).toEqual(['update']);
+    network = path.join(dir, 'network-outputs.json');
+    fs.writeFileSync(network, JSON.stringify(plan));
+  }, 30000);
+
+  test('every stack reading the changed outputs, directly or through another stack, is deferred', async () => {
+    const file = path.join(dir, 'verdict-deferred.json');
+    const md = await summary('--manifest', manifest, '--environment', 'dev', '--verdict', file, '--plan', `dev-network=${network}`,
+      '--plan', `dev-vpn=${files['dev-vpn']}`, '--plan', `dev-keyvault=${files['dev-services']}`, '--plan', `dev-cluster=${files['dev-cluster']}`, '--plan', `dev-services=${files['dev-services']}`);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).deferred).toEqual([
+      { stack: 'dev-cluster', because: ['dev-network'] }, { stack: 'dev-keyvault', because: ['dev-network'] },
+      { stack: 'dev-services', because: ['dev-network'] }, { stack: 'dev-vpn', because: ['dev-network'] },
+    ]);
+    expect(md).toContain('**Applied in a later run:** `dev-cluster` (reads `dev-network`), `dev-keyvault` (reads `dev-network`)');
+    expect(md).toContain('Run the pipeline again after this run to plan and apply them.');
+  });
+
+  test('no output change upstream: nothing is deferred', async () => {
+    const file = path.join(dir, 'verdict-none.json');
+    await summary('--manifest', manifest, '--environment', 'dev', '--verdict', file, '--plan', `dev-network=${files['dev-network']}`, '--plan', `dev-vpn=${files['dev-vpn']}`,
+      '--plan', `dev-keyvault=${files['dev-services']}`, '--plan', `dev-cluster=${files['dev-cluster']}`, '--plan', `dev-services=${files['dev-services']}`);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).deferred).toEqual([]);
   });
 });
 

@@ -72,7 +72,7 @@ describe.each(ENVIRONMENTS)('deploy-%s.yml applies only what was reviewed and ap
     const summary = stageJobs(plan).get(`plan_summary_${env}`)!;
     expect(collectSteps(summary, 'job').some(({ step }) => step['name'] === 'verdict' && String(step['script']).includes('summarize-plans.sh'))).toBe(true);
     // The variables the conditions read are the ones the script sets.
-    expect(script('summarize-plans.sh')).toContain('for name in needsApproval hasChanges');
+    expect(script('summarize-plans.sh')).toMatch(/for name in needsApproval hasChanges/);
   });
 
   test('an approval gate whenever the verdict needs one (deletes, replaces, dangerous changes, missing plans), in every environment', () => {
@@ -99,7 +99,11 @@ describe.each(ENVIRONMENTS)('deploy-%s.yml applies only what was reviewed and ap
       expect([download >= 0, applyStep > download]).toEqual([true, true]);
       expect((steps[applyStep]!['inputs'] as Mapping)['arguments']).toBe('$(STACK_ID) $(Pipeline.Workspace)/plans');
       expect((steps[applyStep]!['inputs'] as Mapping)['azureSubscription']).toBe(`azure-hybrid-${env}-deploy`);
+      // The stacks the summary deferred (their plan read outputs that change in this run) reach the script.
+      expect(jobVariable(j, 'DEFERRED_STACKS')).toBe(`$[ stageDependencies.plan_${env}.plan_summary_${env}.outputs['verdict.deferredStacks'] ]`);
     }
+    expect(script('summarize-plans.sh')).toContain('for name in needsApproval hasChanges deferredStacks');
+    expect(script('deploy-stack.sh')).toContain('for deferred in ${DEFERRED_STACKS:-}');
     expect(script('deploy-stack.sh')).not.toMatch(/terraform[^\n]* plan /);
     expect(script('deploy-stack.sh')).toMatch(/apply -input=false -lock-timeout="\$\{APPLY_LOCK_TIMEOUT:-60m\}" tfplan/);
   });

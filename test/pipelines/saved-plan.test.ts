@@ -185,6 +185,20 @@ test('an empty plan is not applied (and needs no Azure call)', () => {
   expect(state().serial).toBe(serial);
 });
 
+test('a stack the summary deferred (it read outputs that change in this run) is not applied; a similar name is', () => {
+  expect(plan().status).toBe(0);
+  const serial = state().serial;
+  freshCheckout();
+  const d = deploy({ DEFERRED_STACKS: 'dev-network dev-app' });
+  expect(d.out).toContain('##vso[task.logissue type=warning]dev-app: deferred, nothing applied');
+  expect(d.out).toContain('##vso[task.complete result=SucceededWithIssues;]');
+  expect(d.status).toBe(0);
+  expect(state().serial).toBe(serial);
+  const applied = deploy({ DEFERRED_STACKS: 'dev-application dev-ap' });
+  expect(applied.out).toMatch(/Apply complete!/);
+  expect(state().serial).toBeGreaterThan(serial);
+});
+
 test('Terraform itself still refuses the saved plan if the state moves after our check', () => {
   expect(plan().status).toBe(0);
   applyDirectly('v3');

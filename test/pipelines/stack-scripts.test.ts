@@ -150,6 +150,7 @@ describe('summarize-plans.sh', () => {
     // What the pipeline gates on, and the commit the reviewer pushed (not the merge commit).
     expect(r.stdout).toContain('##vso[task.setvariable variable=needsApproval;isOutput=true]true');
     expect(r.stdout).toContain('##vso[task.setvariable variable=hasChanges;isOutput=true]true');
+    expect(r.stdout).toContain('##vso[task.setvariable variable=deferredStacks;isOutput=true]\n');
     expect(md).toContain('commit `cafecafecafe`');
     expect(md).not.toContain('prod-network');
     expect(md).not.toContain('dev-platform');

@@ -38,8 +38,8 @@ export function terraform(dir: string, args: string[]): string {
   return execFileSync('terraform', args, { cwd: dir, env: tfEnv(dir), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 256 * 1024 * 1024 });
 }
 
-/** Writes the terraform_data configuration for these resources (main.tf.json) into dir. */
-export function writeConfig(dir: string, resources: readonly FakeResource[]): void {
+/** Writes the terraform_data configuration for these resources (main.tf.json, with root outputs) into dir. */
+export function writeConfig(dir: string, resources: readonly FakeResource[], outputs: Record<string, string> = {}): void {
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(path.join(dir, 'empty.tfrc'), '');
   const blocks: Record<string, unknown> = {};
@@ -50,15 +50,24 @@ export function writeConfig(dir: string, resources: readonly FakeResource[]): vo
       ...(r.createBeforeDestroy ? { lifecycle: { create_before_destroy: true } } : {}),
     };
   }
-  fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify(resources.length > 0 ? { resource: { terraform_data: blocks } } : {}, null, 1));
+  const output = Object.fromEntries(Object.entries(outputs).map(([name, value]) => [name, { value }]));
+  fs.writeFileSync(path.join(dir, 'main.tf.json'), JSON.stringify({
+    ...(resources.length > 0 ? { resource: { terraform_data: blocks } } : {}),
+    ...(Object.keys(output).length > 0 ? { output } : {}),
+  }, null, 1));
+}
+
+export interface Outputs {
+  readonly before?: Record<string, string>;
+  readonly after?: Record<string, string>;
 }
 
 /** Applies `before` (if any), then plans `after` into dir/tfplan; returns the raw `terraform show -json` output. */
-export function rawPlan(dir: string, before: readonly FakeResource[], after: readonly FakeResource[]): any {
-  writeConfig(dir, before);
+export function rawPlan(dir: string, before: readonly FakeResource[], after: readonly FakeResource[], outputs: Outputs = {}): any {
+  writeConfig(dir, before, outputs.before);
   terraform(dir, ['init', '-input=false', '-no-color']);
-  if (before.length > 0) terraform(dir, ['apply', '-auto-approve', '-input=false', '-no-color']);
-  writeConfig(dir, after);
+  if (before.length > 0 || outputs.before) terraform(dir, ['apply', '-auto-approve', '-input=false', '-no-color']);
+  writeConfig(dir, after, outputs.after);
   terraform(dir, ['plan', '-input=false', '-no-color', '-out=tfplan']);
   return JSON.parse(terraform(dir, ['show', '-json', 'tfplan']));
 }
@@ -106,6 +115,6 @@ export function toAzurerm(plan: any, resources: readonly FakeResource[]): any {
 }
 
 /** A real plan of `after` against the applied `before`, converted to azurerm types. */
-export function azurermPlan(dir: string, before: readonly FakeResource[], after: readonly FakeResource[]): any {
-  return toAzurerm(rawPlan(dir, before, after), [...before, ...after]);
+export function azurermPlan(dir: string, before: readonly FakeResource[], after: readonly FakeResource[], outputs: Outputs = {}): any {
+  return toAzurerm(rawPlan(dir, before, after, outputs), [...before, ...after]);
 }
