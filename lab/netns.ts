@@ -31,7 +31,7 @@ function installExitHandlers(): void {
 export function labPrerequisites(): string | undefined {
   if (process.platform !== 'linux') return `the lab needs Linux network namespaces; this is ${process.platform}`;
   if (typeof process.getuid === 'function' && process.getuid() !== 0) return 'the lab creates network namespaces and must run as root (CI runs as root); run it with sudo';
-  const missing = ['ip', 'nft', 'named', 'swanctl', 'dig'].filter((t) => !which(t));
+  const missing = ['ip', 'nft', 'named', 'named-checkconf', 'swanctl', 'dig', 'openssl', 'unshare'].filter((t) => !which(t));
   if (!fs.existsSync('/usr/lib/ipsec/charon')) missing.push('/usr/lib/ipsec/charon (strongswan-charon)');
   if (!fs.existsSync('/usr/lib/ipsec/plugins/libstrongswan-kernel-libipsec.so')) missing.push('kernel-libipsec plugin (libcharon-extra-plugins)');
   if (missing.length > 0) return `missing tools: ${missing.join(', ')}; install them with: scripts/install-test-tools.sh`;
