@@ -114,6 +114,8 @@ export interface Stats {
   jainIndex: number;
   bySeverity?: Partial<Record<'A' | 'B' | 'C', SeverityStats>>;
   parked?: ParkedCase[];
+  /** Assignments not yet acknowledged by the assignment API, and those refused for good (the engineer was not told). */
+  outbox?: { pending: number; deadLettered: number };
   lastCycle: LastCycle | null;
 }
 
