@@ -190,6 +190,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
   const spokeVnet = az.vnets.find((v) => v.name === ruleVnet);
   const spokeIp = spokeVnet ? cidrHost(spokeVnet.addressSpace[0]!, 10) : undefined;
   const devicePublic = model.vpn.device;
+  if (!/^\d{1,3}(\.\d{1,3}){3}$/.test(devicePublic)) throw new Error(`the lab gives the VPN device its declared public address; ${options.env} declares onPremises.gatewayFqdn (${devicePublic}), which the lab cannot stand in for: use gatewayIpAddress to run it`);
   if (AZURE_GW_PUBLIC.includes(devicePublic) || onPrem.some((p) => AZURE_GW_PUBLIC.some((ip) => cidrContainsIp(parseCidr(p), ip)))) {
     throw new Error(`the lab uses ${AZURE_GW_PUBLIC.join(', ')} for the Azure gateway; the environment uses them on premises`);
   }

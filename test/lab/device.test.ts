@@ -45,6 +45,12 @@ describe('swanctl.conf', () => {
     expect(conf).toMatch(/include azure-dev\.secrets\.conf/);
     expect(conf).not.toMatch(/secret = "[^<]/);
   });
+  it('a device known by FQDN binds to any local address (no local_addrs, no fixed id)', () => {
+    const conf = swanctlConf({ ...dev, vpn: { ...dev.vpn, device: 'vpn.example.com' } });
+    expect(conf).not.toMatch(/^\s*local_addrs =/m);
+    expect(conf).toMatch(/# local_addrs: any \(the local network gateway knows this device as vpn\.example\.com\)/);
+    expect(conf).not.toMatch(/id = vpn\.example\.com/);
+  });
   it('prod (active-active, BGP): a tunnel per instance, BGP peers inside the traffic selectors', () => {
     const conf = swanctlConf(prod);
     expect(conf.match(/^ {2}azure-prod-\d \{/gm)).toHaveLength(2);
