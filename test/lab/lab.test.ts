@@ -20,6 +20,7 @@ const labNamespaces = () => { try { return fs.readdirSync('/run/netns').filter((
 beforeAll(() => {
   const why = labPrerequisites();
   if (why) throw new Error(`the hybrid lab cannot run on this machine: ${why}`);
+  sweepStale(); // namespaces of an earlier run that was killed
   labSynth({ outdir, envs: ['dev', 'prod'] });
 });
 afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
