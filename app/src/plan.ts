@@ -102,6 +102,20 @@ export function planCycle(snap: Snapshot, policy: PolicyName, cfg: PolicyConfig,
   return plan;
 }
 
+// nextWorkStart at an assignment instant never changes: cached across cycles (bounded), so checking every
+// assigned case each cycle stays cheap.
+const starts = new Map<string, number | null>();
+function startAfter(e: Engineer, t: Date): number | null {
+  const key = `${e.id}|${e.shift.timezone}|${e.shift.start}|${e.shift.end}|${e.shift.days.join()}|${t.getTime()}`;
+  let v = starts.get(key);
+  if (v === undefined) {
+    if (starts.size > 100_000) starts.clear();
+    v = nextWorkStart(e.shift, t);
+    starts.set(key, v);
+  }
+  return v;
+}
+
 /**
  * Bounded rebalancing, after waiting cases had their turn: a case parked with an engineer who has not been on shift
  * since it was assigned (so has not started it) moves to a ready engineer on shift now with room, by the same
@@ -116,16 +130,17 @@ function rebalance(
   const minWeight = Math.min(...Object.values(cfg.severities).map((r) => r.weight));
   const onShift = snap.engineers.filter((e) => avail.get(e.id)?.onShift && !e.outOfOffice && (state.get(e.id)?.load ?? 0) + minWeight <= e.capacity);
   if (onShift.length === 0) return;
-  const offShift = snap.assigned!.filter((c) => !c.moved && avail.get(c.engineerId)?.onShift === false);
+  // Parked: the shift the engineer was waiting for at assignment has not begun, so the case is not started.
+  const parked = snap.assigned!.filter((c) => {
+    const a = avail.get(c.engineerId);
+    const e = byId.get(c.engineerId);
+    return !c.moved && !!a && !!e && !a.onShift && a.startAt !== null && startAfter(e, c.assignedAt) === a.startAt;
+  });
   let moves = 0;
   // Bounded work too: a night with many parked cases and no room costs at most 4 tries per allowed move.
   let tries = 0;
-  for (const c of urgencyOrder(offShift)) {
+  for (const c of urgencyOrder(parked)) {
     if (moves >= cfg.critical.rebalance.maxMovesPerCycle || tries++ >= 4 * cfg.critical.rebalance.maxMovesPerCycle) break;
-    // Parked: the shift the engineer was waiting for at assignment has not begun, so the case is not started.
-    const e = byId.get(c.engineerId);
-    const a = avail.get(c.engineerId);
-    if (!e || !a || a.startAt === null || nextWorkStart(e.shift, c.assignedAt) !== a.startAt) continue;
     const kase: OpenCase = { id: c.id, product: c.product, severity: c.severity, createdAt: c.createdAt, slaDeadline: c.slaDeadline, status: 'unassigned', lastOutcome: null, lastLadderStep: null };
     const d = POLICIES.ours({ kase, engineers: onShift, state, avail, cfg, now, reserve });
     if (d.outcome !== 'assigned' || d.ladderStep !== 0 || d.interrupt) continue;
