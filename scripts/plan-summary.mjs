@@ -21,7 +21,7 @@
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { manifestStacks, parsePlan, reducePlan } from './plan-review/plan.mjs';
+import { manifestStacks, parseJson, parsePlan, reducePlan } from './plan-review/plan.mjs';
 import { renderSummary, verdictOf } from './plan-review/render.mjs';
 
 export { classify, manifestStacks, parsePlan, reducePlan } from './plan-review/plan.mjs';
@@ -70,9 +70,10 @@ function parseArgs(argv) {
 function readStackPlan(stack, file) {
   let json;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = parseJson(readFileSync(file, 'utf8'), basename(file));
   } catch (error) {
-    return { stack, changes: [], outputs: 0, drift: 0, error: `could not read ${basename(file)}: ${error instanceof Error ? error.message : String(error)}` };
+    const code = /** @type {{ code?: string }} */ (error).code;
+    return { stack, changes: [], outputs: 0, drift: 0, error: `could not read ${basename(file)}: ${code === 'ENOENT' ? 'no such file' : code ?? (error instanceof Error ? error.message : String(error))}` };
   }
   try {
     return parsePlan(stack, json);
@@ -87,11 +88,11 @@ const utcMinute = (/** @type {Date} */ d) => `${d.toISOString().slice(0, 16).rep
 /** @param {string[]} argv */
 export function main(argv) {
   const args = parseArgs(argv);
-  if (args.reduce) return JSON.stringify(reducePlan(JSON.parse(readFileSync(args.reduce, 'utf8')))) + '\n';
+  if (args.reduce) return JSON.stringify(reducePlan(parseJson(readFileSync(args.reduce, 'utf8'), basename(args.reduce)))) + '\n';
   /** @type {Record<string, string[]>} */
   let dependencies = {};
   if (args.manifest && args.environment) {
-    const manifest = JSON.parse(readFileSync(args.manifest, 'utf8'));
+    const manifest = parseJson(readFileSync(args.manifest, 'utf8'), basename(args.manifest));
     args.expect.push(...manifestStacks(manifest, args.environment));
     dependencies = Object.fromEntries(Object.entries(manifest.stacks ?? {}).map(([id, s]) => [id, Array.isArray(/** @type {any} */ (s).dependencies) ? /** @type {any} */ (s).dependencies.map(String) : []]));
   }
@@ -107,7 +108,7 @@ export function main(argv) {
   const estimate = {};
   if (args.criticalPath) {
     try {
-      estimate.estimate = JSON.parse(readFileSync(args.criticalPath, 'utf8'));
+      estimate.estimate = parseJson(readFileSync(args.criticalPath, 'utf8'), 'the file');
       if (typeof estimate.estimate?.environments !== 'object') throw new Error('no "environments" object');
     } catch (error) {
       delete estimate.estimate;

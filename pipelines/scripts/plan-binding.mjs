@@ -20,6 +20,19 @@ import { join } from 'node:path';
 
 export const NOTHING_TO_APPLY = 3;
 
+/**
+ * JSON.parse without echoing the input (Node quotes a piece of it; a state holds secrets).
+ * @param {string} text
+ * @param {string} what
+ */
+function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`${what} is not valid JSON`);
+  }
+}
+
 /** @param {string} file */
 const sha256 = (file) => createHash('sha256').update(readFileSync(file)).digest('hex');
 /** The provider lock hash; a stack with only builtin providers has no lock file. */
@@ -36,7 +49,7 @@ const lockHash = (/** @type {string} */ stackDir) => {
 function stateOf(file) {
   const text = file && existsSync(file) ? readFileSync(file, 'utf8').trim() : '';
   if (!text) return { serial: 0, lineage: '' };
-  const state = JSON.parse(text);
+  const state = parseJson(text, String(file));
   if (typeof state.serial !== 'number' || typeof state.lineage !== 'string') throw new Error(`${file} is not a Terraform state (no serial/lineage)`);
   return { serial: state.serial, lineage: state.lineage };
 }
@@ -87,7 +100,7 @@ function record(a) {
 function verify(a) {
   const p = paths(a);
   if (!existsSync(p.binding)) throw new Refusal(`no ${a.stack}.binding.json in ${a.dir}: the plan stage did not save a plan for this stack`);
-  const b = JSON.parse(readFileSync(p.binding, 'utf8'));
+  const b = parseJson(readFileSync(p.binding, 'utf8'), p.binding);
   /** @type {string[]} */
   const problems = [];
   if (a.phase === 'artifact') {

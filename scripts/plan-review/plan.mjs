@@ -49,6 +49,21 @@ export function classify(actions) {
   }
 }
 
+/**
+ * JSON.parse without echoing the input: Node's messages quote a piece of the text ("Unexpected token 'h',
+ * \"hunter2 is\"..."), and plans and states hold secrets. Only the position survives.
+ * @param {string} text
+ * @param {string} what how to name the input in the error
+ */
+export function parseJson(text, what) {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+    throw new Error(`${what} is not valid JSON${position ? ` (at character ${position})` : ''}`);
+  }
+}
+
 /** @param {unknown} v @returns {v is Record<string, any>} */
 const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 

@@ -303,12 +303,17 @@ test('a 5,000-resource plan of harmless changes: the folded part is shortened fi
 describe('inputs that are not a readable plan', () => {
   test('an unreadable plan is named by stack; the other stacks are still summarised', async () => {
     const broken = path.join(dir, 'broken.json');
-    fs.writeFileSync(broken, '{"format_version": "1.2", "resource_chan');
+    // Node's JSON errors quote the text around the error: a plan's secret must not reach the comment that way.
+    fs.writeFileSync(broken, '{"format_version": "1.2", "result": hunter2-secret-value');
     const r = await run('node', [SCRIPT, '--plan', `dev-services=${broken}`, '--plan', `dev-vpn=${files['dev-vpn']}`], { cwd: REPO });
-    expect(r.stdout).toMatch(/\| `dev-services` \| - \| - \| - \| - \| - \| - \| \*\*no plan\*\*: could not read broken.json: /);
+    expect(r.stdout).toContain('| `dev-services` | - | - | - | - | - | - | **no plan**: could not read broken.json: broken.json is not valid JSON |');
+    expect(`${r.stdout}${r.stderr}`).not.toContain('hunter2');
+    const missing = await summary('--plan', `dev-services=${path.join(dir, 'nope.json')}`);
+    expect(missing).toContain('**no plan**: could not read nope.json: no such file |');
     expect(r.stdout).toContain('Verdict: **No plan for `dev-services`: this environment cannot be reviewed or deployed until it plans**');
     expect(r.stdout).toContain('| `dev-vpn` | 1 | 2 | 2 | 2 |');
     expect(r.stderr).toMatch(/plan-summary: dev-services: could not read broken.json/);
+    expect((await failure('--reduce', broken)).stderr).toBe('plan-summary: broken.json is not valid JSON\n');
   });
 
   test.each([
