@@ -71,10 +71,10 @@ export class KeyVaultStack extends EnvironmentStack {
     });
     this.secretsOfficerReady = new RbacPropagationWait(this, 'secrets-officer-propagation', { roleAssignments: [this.keyVault.secretsOfficer] });
 
-    // Outputs that depend on the wait: a stack reading them starts only after the role has propagated.
-    const ready = { dependsOn: [this.secretsOfficerReady.wait, this.endpoint.endpoint] };
-    new TerraformOutput(this, 'key_vault_id', { value: this.keyVault.vault.id, ...ready });
-    new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vault.vaultUri, ...ready });
+    // Stacks that read the vault apply after this whole stack, wait included. (No output depends_on: cdktf renders
+    // it as "${...}", which Terraform's JSON syntax rejects in depends_on.)
+    new TerraformOutput(this, 'key_vault_id', { value: this.keyVault.vault.id });
+    new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vault.vaultUri });
     this.ref = { id: this.keyVault.vault.id, vaultUri: this.keyVault.vault.vaultUri };
   }
 }

@@ -84,7 +84,8 @@ export class AzapiResourceAction extends TerraformResource {
   }
 
   protected override synthesizeAttributes(): Record<string, unknown> {
-    return { type: this.config.type, resource_id: this.config.resourceId, action: '', method: this.config.method, body: this.config.body, when: this.config.when };
+    // No `action`: left empty, the request goes to the resource itself (azapi docs).
+    return { type: this.config.type, resource_id: this.config.resourceId, method: this.config.method, body: this.config.body, when: this.config.when };
   }
 }
 
