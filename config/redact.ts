@@ -47,10 +47,16 @@ function hidden(kind: string, length: number): string {
   return `<hidden: ${kind}, ${length} characters>`;
 }
 
-/** Scrubs secret-looking runs out of free text (messages, YAML excerpts) and caps its length. */
-export function redactText(text: string, max = MAX_SHOWN * 2): string {
+const cut = (text: string) => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SHOWN)}... (${text.length} characters)` : text);
+
+/**
+ * Scrubs free text (messages, which validators write with the input quoted in them): secret-looking runs hidden, every
+ * quoted value and every unbroken run cut to MAX_SHOWN characters, the whole capped at `max`.
+ */
+export function redactText(text: string, max = MAX_SHOWN * 8): string {
   let out = text.replace(PEM, (m) => hidden('PEM block', m.length));
-  out = out.replace(/[^\s"'`,;()[\]{}<>]+/g, (token) => (looksSecret(token) ? hidden('looks like a secret', token.length) : token));
+  out = out.replace(/"([^"]*)"/g, (_m, inner: string) => `"${cut(inner)}"`);
+  out = out.replace(/[^\s"'`,;()[\]{}<>]+/g, (token) => (looksSecret(token) ? hidden('looks like a secret', token.length) : cut(token)));
   return out.length > max ? `${out.slice(0, max)}... (${out.length} characters)` : out;
 }
 

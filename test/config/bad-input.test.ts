@@ -161,3 +161,13 @@ describe('redaction rules', () => {
     expect(displayValue('correcthorsebatterystaple', 'services.postgres.password')).toMatch(/^<hidden: value of a secret-named key, 25 characters>$/);
   });
 });
+
+describe('long values inside messages', () => {
+  test('a long value with spaces where a CIDR belongs is cut in the message too', () => {
+    const long = Array.from({ length: 2000 }, (_, i) => `word${i}`).join(' ');
+    const out = errorOf((env) => (env.network.hub.addressSpace = [long]));
+    expect(out).toMatch(/error at network\.hub\.addressSpace\.0/);
+    expectNoLongRun(out, long);
+    expect(out.length).toBeLessThan(3000);
+  });
+});
