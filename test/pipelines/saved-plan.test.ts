@@ -219,3 +219,65 @@ test('a stack on the local backend is refused by plan and deploy, naming the env
   }
   expect(fs.existsSync(path.join(stackDir(), 'terraform.dev-app.tfstate'))).toBe(false);
 });
+
+describe('a downstream stack whose plan read upstream outputs that change in the same run', () => {
+  const url = (id: string) => `http://127.0.0.1:${port}/state/${stateName}-${id}`;
+  const writeStack = (id: string, json: object) => {
+    fs.mkdirSync(path.join(dir, 'cdktf.out', 'stacks', id), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'cdktf.out', 'stacks', id, 'cdk.tf.json'), JSON.stringify(json, null, 2));
+  };
+  // dev-a owns a subnet id; dev-b reads it through remote state, as cdktf cross-stack references do.
+  const upstream = (subnet: string) => ({
+    terraform: { backend: { http: { address: url('a') } } },
+    resource: { terraform_data: { subnet: { input: subnet } } },
+    output: { subnet_id: { value: '${terraform_data.subnet.output}' } },
+  });
+  // Built when the test runs: the server port and the per-test state name are known only then.
+  const downstream = () => ({
+    terraform: { backend: { http: { address: url('b') } } },
+    data: { terraform_remote_state: { a: { backend: 'http', config: { address: url('a') } } } },
+    resource: { terraform_data: { nic: { input: '${data.terraform_remote_state.a.outputs.subnet_id}' } } },
+  });
+  const tfIn = (id: string, ...args: string[]) => {
+    const r = spawnSync('terraform', [`-chdir=${path.join(dir, 'cdktf.out', 'stacks', id)}`, ...args], { env: env(), encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`terraform ${args.join(' ')} in ${id}: ${r.stderr}`);
+  };
+  const remote = (id: string) => JSON.parse(spawnSync('curl', ['-fsS', url(id)], { encoding: 'utf8' }).stdout);
+  const nicSubnet = () => remote('b').resources.find((r: any) => r.name === 'nic').instances[0].attributes.input.value;
+
+  test('is planned, shown as applied in a later run, and not applied; the next run plans it with the new values', () => {
+    writeStack('dev-a', upstream('subnet-1'));
+    writeStack('dev-b', downstream());
+    for (const id of ['dev-a', 'dev-b']) {
+      tfIn(id, 'init', '-input=false');
+      tfIn(id, 'apply', '-auto-approve', '-input=false');
+    }
+    expect(nicSubnet()).toBe('subnet-1');
+
+    // The change: dev-a's subnet is replaced by another, so its output changes.
+    writeStack('dev-a', upstream('subnet-2'));
+    fs.writeFileSync(path.join(dir, 'cdktf.out', 'manifest.json'), JSON.stringify({ version: '0.21.0', stacks: { 'dev-a': { dependencies: [] }, 'dev-b': { dependencies: ['dev-a'] } } }));
+    const artifact = (id: string) => path.join(dir, 'plans', `plan-${id}`);
+    for (const id of ['dev-a', 'dev-b']) expect(script('plan-stack.sh', [id, artifact(id), '--save']).status).toBe(0);
+    const summary = script('summarize-plans.sh', [], { PLAN_ENVIRONMENT: 'dev', PLAN_DIR: path.join(dir, 'plans') });
+    expect(summary.status).toBe(0);
+    expect(summary.out).toContain('##vso[task.setvariable variable=deferredStacks;isOutput=true]dev-b');
+    expect(summary.out).toContain('**Applied in a later run:** `dev-b` (reads `dev-a`)');
+
+    // The deploy stage, with the verdict's deferredStacks: dev-a applies, dev-b does not.
+    const deferred = { DEFERRED_STACKS: 'dev-b' };
+    expect(script('deploy-stack.sh', ['dev-a', artifact('dev-a')], deferred).out).toMatch(/Apply complete!/);
+    const b = script('deploy-stack.sh', ['dev-b', artifact('dev-b')], deferred);
+    expect(b.out).toContain('dev-b: deferred, nothing applied');
+    expect(b.status).toBe(0);
+    // Its saved plan had read the old subnet: it would have applied "no changes" and left the NIC on subnet-1.
+    expect(JSON.parse(fs.readFileSync(path.join(artifact('dev-b'), 'dev-b.binding.json'), 'utf8')).hasChanges).toBe(false);
+    expect(nicSubnet()).toBe('subnet-1');
+
+    // The next run plans dev-b against the new outputs.
+    fs.rmSync(path.join(dir, 'plans'), { recursive: true });
+    expect(script('plan-stack.sh', ['dev-b', artifact('dev-b'), '--save']).out).toContain('hasChanges;isOutput=true]true');
+    expect(script('deploy-stack.sh', ['dev-b', artifact('dev-b')], { DEFERRED_STACKS: '' }).out).toMatch(/Apply complete!/);
+    expect(nicSubnet()).toBe('subnet-2');
+  });
+});
