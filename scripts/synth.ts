@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'cdktf';
 import { ConfigError, formatProblem, loadEnvironments } from '../config';
+import { redactText } from '../config/redact';
 import { buildApp } from '../stacks/app';
 import { checkSynthOutput } from '../policy';
 import { writeHandoff } from '../handoff';
@@ -29,8 +30,15 @@ export function synthesize(outdir = 'cdktf.out', names?: string[], configDir?: s
 
   fs.rmSync(outdir, { recursive: true, force: true });
   const app = new App({ outdir });
-  buildApp(app, environments);
-  app.synth();
+  try {
+    buildApp(app, environments);
+    app.synth();
+  } catch (error) {
+    // A construct refused a value the validators let through: one line naming it, no stack (SYNTH_DEBUG=1 shows it).
+    if (process.env.SYNTH_DEBUG) throw error;
+    console.error(`synth failed, nothing usable was written: ${redactText(error instanceof Error ? error.message : String(error))}`);
+    return 1;
+  }
   const synthSeconds = (Date.now() - started) / 1000;
 
   let exitCode = 0;
