@@ -74,6 +74,8 @@ export interface PlatformRender {
   /** Pod Security `enforce` level per namespace (kube-system and unlabelled namespaces: privileged). */
   readonly namespaceLevels: Record<string, PodSecurityLevel>;
   readonly crds: Json[];
+  /** Each Argo CD Application whose chart is in this repository, rendered as Argo CD renders it. */
+  readonly applications: Record<string, { readonly namespace: string; readonly text: string; readonly docs: Manifest[] }>;
   readonly findings: Finding[];
   /** Rendered text of every release, in a temporary directory (for the validator). */
   readonly dir: string;
@@ -162,6 +164,29 @@ function chartDir(chart: string): string {
   return dir;
 }
 
+const parsedChunks = new Map<string, Manifest | null>();
+/**
+ * Multi-document YAML -> objects, one document at a time with a cache keyed by the document's text: the same CRDs
+ * (megabytes) come out of several releases and both environments, and parsing them is most of the harness's CPU.
+ */
+export function parseManifests(text: string): Manifest[] {
+  const out: Manifest[] = [];
+  for (const chunk of text.split(/^---[ \t]*$/m)) {
+    const body = chunk.replace(/^#.*$/gm, '').trim();
+    if (!body) continue;
+    const key = createHash('sha1').update(body).digest('hex');
+    let doc = parsedChunks.get(key);
+    if (doc === undefined) {
+      const value = parseAllDocuments(body, { logLevel: 'error' })[0]?.toJS() as Manifest | null | undefined;
+      doc = value && typeof value === 'object' ? value : null;
+      parsedChunks.set(key, doc);
+    }
+    // Shared, read-only objects: nothing here mutates rendered documents.
+    if (doc) out.push(doc);
+  }
+  return out;
+}
+
 const readYaml = (file: string): Json => (fs.existsSync(file) ? ((parse(fs.readFileSync(file, 'utf8'), { logLevel: 'error' }) as Json | null) ?? {}) : {});
 
 /** The chart's values.yaml with each subchart's defaults under its alias (recursively), as Helm merges them. */
@@ -196,10 +221,7 @@ function crdsDirCrds(dir: string): Json[] {
       const p = path.join(d, entry.name);
       if (entry.isDirectory()) walk(p);
       else if (/\.ya?ml$/.test(entry.name) && path.basename(path.dirname(p)) === 'crds') {
-        for (const doc of parseAllDocuments(fs.readFileSync(p, 'utf8'), { logLevel: 'error' })) {
-          const v = doc.toJS() as Json | null;
-          if (v?.kind === 'CustomResourceDefinition') out.push(v);
-        }
+        for (const v of parseManifests(fs.readFileSync(p, 'utf8'))) if (v.kind === 'CustomResourceDefinition') out.push(v);
       }
     }
   };
@@ -339,7 +361,7 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
       }
       // The validator gets everything but the CRDs (verbatim upstream files, large, and their schemas are used, not judged).
       fs.writeFileSync(path.join(dir, `${p.name}.yaml`), text.split(/^---$/m).filter((d) => !/^kind: CustomResourceDefinition$/m.test(d)).join('---'));
-      const docs = parseAllDocuments(text, { logLevel: 'error' }).map((d) => d.toJS() as Manifest | null).filter((d): d is Manifest => d !== null && typeof d === 'object');
+      const docs = parseManifests(text);
       const crds = docs.filter((d) => d.kind === 'CustomResourceDefinition');
       provides.set(p.name, [...own, ...crds]);
       allCrds.push(...crds);
@@ -364,11 +386,42 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
     }
   }
 
+  // The Applications' charts from this repository, as Argo CD renders them (path, value files, valuesObject), with
+  // every API the platform installs available (they sync after it).
+  const applications: PlatformRender['applications'] = {};
+  const everyApi = [...new Set(Object.values(rendered).flatMap((x) => [...x.apiVersions, ...crdApiVersions(x.docs.filter((d) => d.kind === 'CustomResourceDefinition'))]))];
+  for (const app of Object.values(rendered).flatMap((x) => x.docs.filter((d) => d.kind === 'Application'))) {
+    const src = app.spec?.source;
+    const chart = path.join(ROOT, String(src?.path ?? ''));
+    if (!src?.path || !fs.existsSync(path.join(chart, 'Chart.yaml'))) continue;
+    const name = `application-${app.metadata.name}`;
+    const namespace = app.spec.destination.namespace as string;
+    const objectFile = path.join(dir, `${name}.values-object.yaml`);
+    fs.writeFileSync(objectFile, stringify(src.helm?.valuesObject ?? {}));
+    const args = ['template', src.helm?.releaseName ?? app.metadata.name, chart, '--namespace', namespace, '--kube-version', kubeVersion];
+    for (const f of (src.helm?.valueFiles ?? []) as string[]) args.push('-f', path.join(chart, f));
+    args.push('-f', objectFile);
+    for (const a of everyApi) args.push('--api-versions', a);
+    const out = spawnSync(helm, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    if (out.status !== 0) findings.push({ release: name, check: 'render', message: out.stderr.trim() });
+    const text = out.status === 0 ? out.stdout : '';
+    const docs = parseManifests(text);
+    fs.writeFileSync(path.join(dir, `${name}.yaml`), text);
+    applications[app.metadata.name] = { namespace, text, docs };
+    const level = namespaceLevels[namespace] ?? 'privileged';
+    for (const d of docs) {
+      const spec = podSpec(d);
+      if (spec) for (const v of podSecurityViolations(spec, level)) findings.push({ release: name, check: 'pod-security', message: `${d.kind}/${d.metadata.name} in ${namespace} (enforce=${level}): ${v}` });
+    }
+  }
+
   // Objects of every release in one validator run (one process start): built-in kinds against kubernetes-models,
   // custom resources against the CRDs the platform installs.
-  const crdFile = path.join(dir, 'crds.yaml');
-  fs.writeFileSync(crdFile, [...allCrds, ...aggregatedApiSchemas(allCrds)].map((c) => stringify(c)).join('---\n'));
-  const files = Object.keys(rendered).filter((n) => rendered[n]!.text).map((n) => path.join(dir, `${n}.yaml`));
+  // One copy per CRD (several releases may ship the same ones), as JSON: megabytes of schemas parse fast.
+  const crdFile = path.join(dir, 'crds.json');
+  const unique = [...new Map([...allCrds, ...aggregatedApiSchemas(allCrds)].map((c) => [c.metadata.name as string, c])).values()];
+  fs.writeFileSync(crdFile, JSON.stringify(unique));
+  const files = [...Object.keys(rendered).filter((n) => rendered[n]!.text), ...Object.entries(applications).filter(([, a]) => a.text).map(([n]) => `application-${n}`)].map((n) => path.join(dir, `${n}.yaml`));
   if (files.length > 0) {
     const v = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'validate-manifests.mjs'), '--json', `--crds=${crdFile}`, ...files], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
     if (v.status === 2 || !v.stdout) throw new Error(`validate-manifests failed to run: ${v.stderr}`);
@@ -381,7 +434,7 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
 
   timing.total = Date.now() - t0;
   if (process.env.RENDER_TIMING) console.log(env, timing);
-  return { env, helm, kubeVersion, stacks, platform, releases: rendered, namespaceLevels, crds: allCrds, findings, dir };
+  return { env, helm, kubeVersion, stacks, platform, releases: rendered, namespaceLevels, crds: allCrds, applications, findings, dir };
 }
 
 /**
