@@ -1,5 +1,6 @@
 import { App } from 'cdktf';
 import { ConfigError, formatProblem, loadEnvironments } from './config';
+import { redactText } from './config/redact';
 import { writeHandoff } from './handoff';
 import { checkSynthOutput } from './policy';
 import { localStateProblems } from './scripts/local-state-guard';
@@ -32,8 +33,15 @@ function main(): void {
     process.exit(1);
   }
   const app = new App();
-  buildApp(app, environments);
-  app.synth();
+  try {
+    buildApp(app, environments);
+    app.synth();
+  } catch (error) {
+    // Same as npm run synth: one redacted line, no stack trace (SYNTH_DEBUG=1 rethrows).
+    if (process.env.SYNTH_DEBUG) throw error;
+    console.error(`synth failed: ${redactText(error instanceof Error ? error.message : String(error))}`);
+    process.exit(1);
+  }
   writeHandoff(app.outdir, environments);
   if (!checkSynthOutput(app.outdir)) process.exit(1);
 }
