@@ -123,3 +123,48 @@ describe('validate-manifests.mjs', () => {
     }
   });
 });
+
+describe('validate-manifests.mjs --crds (custom resources against their CRD\'s OpenAPI schema)', () => {
+  const CRD = {
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: 'widgets.example.io' },
+    spec: {
+      group: 'example.io',
+      names: { kind: 'Widget', plural: 'widgets' },
+      scope: 'Namespaced',
+      versions: [{
+        name: 'v1', served: true, storage: true,
+        schema: { openAPIV3Schema: { type: 'object', required: ['spec'], properties: { spec: { type: 'object', required: ['size'], properties: {
+          size: { type: 'string', enum: ['small', 'large'] },
+          port: { 'x-kubernetes-int-or-string': true },
+          labels: { type: 'object', additionalProperties: { type: 'string' } },
+          note: { type: 'string', pattern: '(?i)^ok$' },
+          free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        } } } } },
+      }],
+    },
+  };
+  const widget = (spec: string) => `apiVersion: example.io/v1\nkind: Widget\nmetadata: { name: w, namespace: n }\nspec:\n${spec}`;
+
+  it('accepts a valid resource (int-or-string, free-form maps, RE2 (?i) patterns, nulls the API server prunes) and reports schema errors and pruned fields', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'crds-'));
+    try {
+      const crds = join(dir, 'crds.json');
+      writeFileSync(crds, JSON.stringify([CRD]));
+      const good = validate(widget('  size: small\n  port: http\n  labels: { a: b, c: }\n  note: OK\n  free: { any: { thing: 1 } }\n'), [`--crds=${crds}`]);
+      expect(good.problems).toEqual([]);
+      const bad = validate(widget('  size: medium\n  sise: small\n  labels: { a: 1 }\n  note: nope\n'), [`--crds=${crds}`]);
+      expect(bad.problems.map((p) => `${p.path}: ${p.message.split(' (')[0]}`)).toEqual([
+        '.spec.size: must be equal to one of the allowed values',
+        '.spec.labels.a: must be string',
+        '.spec.note: must match pattern "^[oO][kK]$"',
+        '.spec.sise: unknown field',
+      ]);
+      // Without the CRD the kind has no schema at all.
+      expect(validate(widget('  size: small\n')).problems[0]!.message).toMatch(/no schema for example\.io\/v1 Widget/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
