@@ -160,6 +160,16 @@ describe.each(['dev', 'prod'])('breaking the real %s output is caught', (env) =>
     expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-009']));
   });
 
+  test('the issue #11 findings put back: cache account Disabled, regional ACR data zone, no 443 from on-premises, no transit revert (HN-013..016)', () => {
+    const stacks = environmentStacks(env);
+    for (const [, , account] of resourcesOf(stacks, 'azurerm_storage_account')) account['public_network_access_enabled'] = false;
+    const [zoneStack, , registryZone] = resourcesOf(stacks, 'azurerm_private_dns_zone').find(([, , z]) => z['name'] === 'privatelink.azurecr.io')!;
+    stacks.get(zoneStack)!.resource.azurerm_private_dns_zone['regional_data'] = { ...registryZone, name: 'westeurope.data.privatelink.azurecr.io' };
+    for (const [id, name, rule] of resourcesOf(stacks, 'azurerm_network_security_rule')) if (rule['name'] === 'AllowHttpsFromOnPremisesClients') delete stacks.get(id)!.resource.azurerm_network_security_rule[name];
+    for (const json of stacks.values()) delete json.resource?.azapi_resource_action;
+    expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-013', 'HN-014', 'HN-015', 'HN-016']));
+  });
+
   test('private DNS zones linked away from the resolver VNet, when the environment has private endpoints (HN-005)', () => {
     const stacks = environmentStacks(env);
     const links = resourcesOf(stacks, 'azurerm_private_dns_zone_virtual_network_link');
