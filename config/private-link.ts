@@ -73,7 +73,8 @@ export function privateZones(config: Pick<EnvironmentConfig, 'location' | 'servi
   if (s.registry) {
     // One zone for the registry and its data endpoints: the endpoint writes `<registry>.<region>.data` into
     // privatelink.azurecr.io. A separate `<region>.data.privatelink.azurecr.io` zone would shadow those records and
-    // break image pulls (NXDOMAIN); Azure's landing-zone private DNS module removed it for that reason. See
+    // break image pulls (NXDOMAIN); Azure's landing-zone private DNS module removed it for that reason
+    // (Azure/terraform-azurerm-avm-ptn-network-private-link-private-dns-zones#96). See
     // CONFLICTING_ZONES below and policy rule HN-014.
     zones.push({ key: 'registry', name: 'privatelink.azurecr.io', forwarders: ['azurecr.io'], purpose: 'container registry and its data endpoints (registry)' });
   }
