@@ -2,8 +2,10 @@
 // A year of history (100k cases, 200 engineers, a cycle a minute) behind the API; each endpoint is driven open-loop
 // at a fixed request rate (requests leave on schedule whether or not earlier ones returned, and latency counts from
 // the scheduled instant, so queueing shows), one endpoint at a time. Reports p50/p99 per endpoint against the
-// targets: p99 <= 50 ms on PostgreSQL, <= 200 ms on PGlite. A script, not a test: it prints numbers.
+// targets: p99 <= 50 ms on PostgreSQL, <= 200 ms on PGlite, and the API process's CPU per request (which does not
+// depend on what else runs on the machine). A script, not a test: it prints numbers.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -29,6 +31,16 @@ function endpoints(cases: number, engineers: number): Endpoint[] {
     { name: 'GET /readyz (ops)', ops: true, path: () => '/readyz' },
     { name: 'GET /healthz (ops)', ops: true, path: () => '/healthz' },
   ];
+}
+
+/** CPU milliseconds a process has used (Linux /proc; NaN elsewhere): load-independent cost per request. */
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
+  } catch {
+    return NaN;
+  }
 }
 
 const pct = (xs: number[], p: number) => {
@@ -105,14 +117,16 @@ async function main() {
       for (const e of endpoints(seed.cases, seed.engineers)) {
         const base = `http://127.0.0.1:${e.ops ? s.opsPort : s.port}`;
         await drive(base, e, Math.min(rps, 20), 0.5); // warm-up (JIT, plans, caches)
-        rows.push(await drive(base, e, rps, seconds));
+        const c0 = cpuMs(s.child.pid!);
+        const r = await drive(base, e, rps, seconds);
+        rows.push({ ...r, serverCpuMsPerRequest: Math.round(((cpuMs(s.child.pid!) - c0) / r.requests) * 100) / 100 });
       }
       const target = TARGET_P99_MS[kind];
       results[kind] = { seedMs: s.seedMs, targetP99Ms: target, allMeetTarget: rows.every((r) => r.p99 <= target && r.errors === 0), endpoints: rows };
       if (!values.json) {
         process.stdout.write(`\n${kind}: ${seed.cases} cases, ${seed.engineers} engineers, ${seed.cycles} cycles (seeded in ${(s.seedMs / 1000).toFixed(1)} s); ${rps} rps x ${seconds} s per endpoint; target p99 <= ${target} ms\n`);
-        process.stdout.write(`${'endpoint'.padEnd(48)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'rps'.padStart(7)} ${'errors'.padStart(7)}  target\n`);
-        for (const r of rows) process.stdout.write(`${r.endpoint.padEnd(48)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.achievedRps).padStart(7)} ${String(r.errors).padStart(7)}  ${r.p99 <= target && r.errors === 0 ? 'ok' : 'MISSED'}\n`);
+        process.stdout.write(`${'endpoint'.padEnd(48)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'rps'.padStart(7)} ${'errors'.padStart(7)} ${'cpu ms/req'.padStart(11)}  target\n`);
+        for (const r of rows) process.stdout.write(`${r.endpoint.padEnd(48)} ${String(r.p50).padStart(8)} ${String(r.p99).padStart(8)} ${String(r.achievedRps).padStart(7)} ${String(r.errors).padStart(7)} ${String(r.serverCpuMsPerRequest).padStart(11)}  ${r.p99 <= target && r.errors === 0 ? 'ok' : 'MISSED'}\n`);
       }
     } finally {
       s.child.kill('SIGTERM');
@@ -122,7 +136,7 @@ async function main() {
   }
   const meta = { loadavg: loadavg().map((x) => Math.round(x * 100) / 100) };
   if (values.json) process.stdout.write(JSON.stringify({ ...results, ...meta }, null, 2) + '\n');
-  else process.stdout.write(`\nload average after the run: ${meta.loadavg.join(' ')}\n`);
+  else process.stdout.write(`\nload average after the run: ${meta.loadavg.join(' ')} (cpu ms/req: the API process's own CPU per request, PGlite included; PostgreSQL's server CPU is not in it)\n`);
 }
 
 void main().catch((err) => {

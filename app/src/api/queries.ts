@@ -82,6 +82,18 @@ export async function listCases(db: Db, q: CaseQuery, now: Date, atRiskMinutes: 
   return { items: rows.rows.map(caseView), total: Math.min(n, TOTAL_CAP), totalExact: n <= TOTAL_CAP, limit: q.limit, offset: q.offset };
 }
 
+const nameCache = new WeakMap<Db, { at: number; p: Promise<Map<string, string>> }>();
+
+/** Engineer names for decision explanations, reused for COUNT_TTL_MS (they change only with the settings). */
+function engineerNames(db: Db): Promise<Map<string, string>> {
+  const hit = nameCache.get(db);
+  if (hit && Date.now() - hit.at < COUNT_TTL_MS) return hit.p;
+  const p = db.query<{ id: string; name: string }>(`SELECT id, name FROM engineers`).then((r) => new Map(r.rows.map((e) => [e.id, e.name])));
+  nameCache.set(db, { at: Date.now(), p });
+  p.catch(() => nameCache.delete(db));
+  return p;
+}
+
 export async function getCase(db: Db, id: string, now: Date, atRiskMinutes: number) {
   const r = await db.query<CaseRow>(`SELECT ${CASE_COLUMNS} FROM cases c LEFT JOIN engineers e ON e.id = c.engineer_id WHERE c.id = $3`, [now, Math.round(atRiskMinutes), id]);
   if (r.rows.length === 0) return null;
@@ -89,7 +101,7 @@ export async function getCase(db: Db, id: string, now: Date, atRiskMinutes: numb
     `SELECT id, at, policy_version, ladder_step, outcome, chosen_engineer_id, candidates FROM decisions WHERE case_id = $1 ORDER BY id`,
     [id],
   );
-  const names = new Map((await db.query<{ id: string; name: string }>(`SELECT id, name FROM engineers`)).rows.map((e) => [e.id, e.name]));
+  const names = await engineerNames(db);
   return {
     ...caseView(r.rows[0]),
     decisions: d.rows.map((x) => {

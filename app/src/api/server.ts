@@ -175,8 +175,12 @@ function opsRoutes(app: FastifyInstance, o: ServerOptions): void {
     }
     return { status: 'ready' };
   });
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (_req, reply) => {
+  // Rendered once a second at most, however many scrapers (or a burst) ask.
+  const rendered = singleFlight(1000, async () => {
     await o.metrics.refresh();
-    return reply.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
+    return o.metrics.registry.metrics();
+  });
+  app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'], response: { 200: { type: 'string' } } } }, async (_req, reply) => {
+    return reply.type(o.metrics.registry.contentType).send(await rendered());
   });
 }
