@@ -296,7 +296,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     const deviceModel = mutation.devicePolicy ? { ...model, vpn: { ...model.vpn, policy: mutation.devicePolicy(model.vpn.policy) } } : model;
     let device = mutation.devicePolicy ? swanctlConf(deviceModel) : fs.readFileSync(path.join(handoffDir, 'swanctl.conf'), 'utf8');
     AZURE_GW_PUBLIC.forEach((ip, i) => (device = device.split(gatewayIpPlaceholder(i + 1)).join(ip)));
-    const problems = [...gwConf.problems, ...strongSwanProposals(deviceModel.vpn.policy).problems];
+    const problems = [...new Set([...gwConf.problems, ...strongSwanProposals(deviceModel.vpn.policy).problems])];
     for (const p of problems) notes.push(`proposal cannot be expressed for strongSwan: ${p}`);
     lab.write('azgw/swanctl.conf', gwConf.conf, 0o600);
     lab.write('device/swanctl.conf', device, 0o600);
@@ -309,12 +309,15 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     const vici = (role: string) => `unix://${path.join(lab.dir, `${role}.vici`)}`;
     for (const role of ['azgw', 'device']) await until(`charon in ${role}`, 10000, () => (fs.existsSync(path.join(lab.dir, `${role}.vici`)) ? true : undefined));
     const tunnelStarted = Date.now();
-    lab.run('swanctl', ['--load-all', '--noprompt', '--file', path.join(lab.dir, 'azgw/swanctl.conf'), '--uri', vici('azgw')]);
-    let loadError: string | undefined;
-    try {
-      lab.run('swanctl', ['--load-all', '--noprompt', '--file', path.join(lab.dir, 'device/swanctl.conf'), '--uri', vici('device')]);
-    } catch (e) {
-      loadError = (e as Error).message.split('\n').slice(-3).join(' ');
+    // A policy strongSwan cannot express is stated as such; the lab never substitutes another proposal.
+    let loadError: string | undefined = problems.length > 0 ? `proposal cannot be expressed for strongSwan: ${problems.join('; ')}` : undefined;
+    if (!loadError) {
+      try {
+        lab.run('swanctl', ['--load-all', '--noprompt', '--file', path.join(lab.dir, 'azgw/swanctl.conf'), '--uri', vici('azgw')]);
+        lab.run('swanctl', ['--load-all', '--noprompt', '--file', path.join(lab.dir, 'device/swanctl.conf'), '--uri', vici('device')]);
+      } catch (e) {
+        loadError = `configuration rejected by swanctl: ${(e as Error).message.split('\n').slice(-3).join(' ')}`;
+      }
     }
     const sasUp = () => /INSTALLED/.test(lab.run('swanctl', ['--list-sas', '--uri', vici('device')]));
     let tunnel = false;
@@ -325,11 +328,12 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
       } catch { /* diagnosed below */ }
     }
     const tunnelMs = Date.now() - tunnelStarted;
-    const diag = tunnel ? undefined : loadError ? { observed: `device configuration rejected: ${loadError}`, hint: 'swanctl.conf could not be loaded: see the proposal notes.' } : tunnelDiagnosis(lab.readLog('charon-device') + lab.readLog('charon-azgw'));
+    const diag = tunnel ? undefined : loadError ? { observed: `not tested: ${loadError}`, hint: 'the IPsec/IKE policy has no strongSwan equivalent (or swanctl refused it): see the notes and swanctl.conf.' } : tunnelDiagnosis(lab.readLog('charon-device') + lab.readLog('charon-azgw'));
     const tunnelResult: CheckResult = {
       id: 'tunnel', title: `IPsec tunnel: device (swanctl.conf) to gateway${az.gateway.instances > 1 ? ` (instance 0 of ${az.gateway.instances})` : ''}`, from: 'device',
       expected: 'IKE SA established, CHILD_SA installed', observed: tunnel ? 'established, installed' : diag!.observed, pass: tunnel, ms: tunnelMs, ...(diag ? { hint: diag.hint } : {}),
     };
+    for (const e of az.endpoints.filter((x) => x.members.length === 0)) notes.push(`${e.name}: Azure allocates its addresses and names at deployment (no static IPs at synth); not in the lab, give them to verify in the addresses file (names)`);
     if (az.gateway.instances > 1) notes.push(`active-active: the lab stands in for gateway instance 0 only; the device's tunnel to instance 1 (${gatewayIpPlaceholder(2)}) is configured but not exercised`);
     if (az.gateway.bgp) notes.push(`BGP: peer addresses ${model.vpn.bgp?.devicePeer} / ${az.gateway.bgp.peers[0]} sit inside the traffic selectors; no BGP daemon runs in the lab (static routes stand in for the learned prefixes)`);
 

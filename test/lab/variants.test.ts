@@ -43,3 +43,17 @@ describe.each(Object.entries(VARIANTS))('variant %s', (name, variant) => {
     expect({ name, problems: variantProblems(variant, result.results) }).toEqual({ name, problems: [] });
   });
 });
+
+it('a policy strongSwan cannot express is reported as such, not replaced by another proposal', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lab-variants-dh-'));
+  try {
+    // The schema allows dhGroup None (Azure lists it); IKE cannot run without a Diffie-Hellman group.
+    labSynth({ outdir: dir, envs: ['dev'], mutate: (i) => { i.vpn.ipsecPolicy.dhGroup = 'None'; } });
+    const result = await runLab({ outdir: dir, env: 'dev' });
+    expect(result.results[0]).toMatchObject({ id: 'tunnel', pass: false, observed: expect.stringMatching(/^not tested: proposal cannot be expressed for strongSwan: IKE DH group "None"/) });
+    expect(result.notes.join('\n')).toMatch(/IKE needs a Diffie-Hellman group/);
+    expect(fs.readFileSync(path.join(dir, 'handoff', 'dev', 'swanctl.conf'), 'utf8')).toMatch(/CANNOT BE EXPRESSED FOR strongSWAN/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
