@@ -3,7 +3,8 @@
 import { parseArgs } from 'node:util';
 import { loadTokens, NO_AUTH, type AuthConfig } from './api/auth';
 import { buildOpsServer, buildServer } from './api/server';
-import { cycleDeps, openDatabase, webDist } from './app';
+import { adapters, cycleDeps, openDatabase, webDist } from './app';
+import { parseRecords } from './queue/records';
 import { runCycle } from './cycle';
 import { createLogger } from './log';
 import { redactUrl } from './settings-runtime';
@@ -28,7 +29,7 @@ commands:
   redrive                 put dead-lettered assignments back in the outbox (after fixing the cause) [--id N]
   simulate --scenario F   replay a scenario under the 'ours' and 'round-robin' policies [--json]
   check-settings          validate the settings file and exit; warns about readiness keys no queue product uses
-                          [--queue-products a,b,c]
+                          [--queue-products a,b,c | --from-queue (reads one page of the queue API)]
 
 options:
   --settings PATH         settings file (default $CASE_ASSIGNER_SETTINGS or ${DEFAULT_SETTINGS_PATH})
@@ -49,7 +50,7 @@ function parse() {
       options: {
         settings: { type: 'string' }, 'database-url': { type: 'string' }, 'data-dir': { type: 'string' },
         port: { type: 'string' }, host: { type: 'string' }, 'ops-port': { type: 'string' }, once: { type: 'boolean' }, 'with-worker': { type: 'boolean' },
-        scenario: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'queue-products': { type: 'string' }, id: { type: 'string' },
+        scenario: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, 'queue-products': { type: 'string' }, 'from-queue': { type: 'boolean' }, id: { type: 'string' },
       },
     });
   } catch (err) {
@@ -125,7 +126,13 @@ async function main(): Promise<number> {
   switch (cmd) {
     case 'check-settings': {
       const s = loadSettings(o.settings);
-      const products = o['queue-products']?.split(',').map((p) => p.trim()).filter(Boolean);
+      let products = o['queue-products']?.split(',').map((p) => p.trim()).filter(Boolean);
+      if (!products && o['from-queue']) {
+        // One page of the real queue: the products it uses now (a sample, said so in the warning's list).
+        const page = await adapters(s).queue.fetch(null, new Date(), null);
+        const q = s.queue.type === 'http' ? s.queue : undefined;
+        products = [...new Set(parseRecords(page.records, q?.fields, q?.resolvedStatuses).cases.map((c) => c.product))];
+      }
       const warnings = settingsWarnings(s, s.engineers, products);
       for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
       log.info('settings valid', { engineers: s.engineerList.length, policyVersion: s.policy.version, warnings: warnings.length });

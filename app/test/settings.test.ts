@@ -160,6 +160,28 @@ describe('case-assigner check-settings', () => {
     expect(r.stderr).not.toMatch(/readiness key "aks"/);
   });
 
+  it('reads the products from one page of the queue API with --from-queue', async () => {
+    const { FakeQueue } = await import('./support/fake-apis');
+    const q = await new FakeQueue().start();
+    q.put({ id: '1', product: 'AKS', severity: 'A', createdAt: '2026-01-05T09:00:00Z' }, Date.parse('2026-01-05T09:00:00Z'));
+    q.put({ id: '2', product: 'Arc', severity: 'B', createdAt: '2026-01-05T09:00:00Z' }, Date.parse('2026-01-05T09:00:00Z'));
+    try {
+      const dir = mkdtempSync(join(tmpdir(), 'cli-'));
+      const s = example();
+      s.queue = { type: 'http', url: `${q.url}/cases` };
+      s.assignmentApi = { type: 'http', url: `${q.url}/assignments` };
+      writeFileSync(join(dir, 'settings.yaml'), JSON.stringify(s));
+      const child = require('node:child_process').spawn(process.execPath, ['-r', join(__dirname, '..', 'scripts', 'swc-register.js'), join(__dirname, '..', 'src', 'cli.ts'), 'check-settings', '--settings', join(dir, 'settings.yaml'), '--from-queue']);
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const code = await new Promise((r) => child.once('exit', r));
+      expect(code).toBe(0);
+      expect(stderr).toMatch(/readiness key "vm" is not a product of the queue \(aks, arc\)/);
+    } finally {
+      q.stop();
+    }
+  });
+
   it.each([
     [['serve', '--bogus'], "Unknown option '--bogus'"],
     [['assign'], 'assign needs --once'],
