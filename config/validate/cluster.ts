@@ -156,4 +156,19 @@ export function validateEtcdDisk(config: EnvironmentConfig): ConfigProblem[] {
   return [];
 }
 
-export const clusterValidators = [validateClusterCidrs, validateClusterPlacement, validateClusterNodes, validateEtcdDisk];
+/** kv-secret's retry window on the nodes (KV_WAIT_SECONDS in constructs/cluster/scripts/kv-secret.sh), in minutes. */
+export const NODE_KEY_VAULT_WAIT_MINUTES = 15;
+
+/**
+ * A node's readiness gate must outlast its wait for the Key Vault role created in the same apply (Microsoft: up to
+ * 10 minutes; kv-secret retries 15) plus the rest of the bootstrap, or a slow role propagation fails the apply.
+ */
+export function validateReadinessWindow(config: EnvironmentConfig): ConfigProblem[] {
+  const minutes = config.cluster.readinessTimeoutMinutes;
+  const needed = NODE_KEY_VAULT_WAIT_MINUTES + 10;
+  return minutes < needed
+    ? [warning('cluster.readinessTimeoutMinutes', `${minutes} minutes can expire while a node still waits (up to ${NODE_KEY_VAULT_WAIT_MINUTES}) for its new Key Vault role to propagate`, { value: minutes, allowed: `${needed} or more` })]
+    : [];
+}
+
+export const clusterValidators = [validateClusterCidrs, validateClusterPlacement, validateClusterNodes, validateEtcdDisk, validateReadinessWindow];

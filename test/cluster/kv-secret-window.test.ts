@@ -34,3 +34,9 @@ test('retries for at least the stated propagation time plus margin before giving
   expect(slept).toBeGreaterThanOrEqual(RBAC_PROPAGATION_SECONDS + 240);
   expect(r.stderr).toContain('giving up on k8s-bootstrap-token after 90 attempts (10 s apart)');
 });
+
+test('the validator and the script agree on the window', () => {
+  const { NODE_KEY_VAULT_WAIT_MINUTES } = require('../../config/validate/cluster');
+  const text = fs.readFileSync(scriptPath('kv-secret.sh'), 'utf8');
+  expect(Number(/KV_WAIT_SECONDS:-(\d+)/.exec(text)![1])).toBe(NODE_KEY_VAULT_WAIT_MINUTES * 60);
+});

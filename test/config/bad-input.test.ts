@@ -171,3 +171,12 @@ describe('long values inside messages', () => {
     expect(out.length).toBeLessThan(3000);
   });
 });
+
+describe('readiness window against the node Key Vault wait', () => {
+  const { validateReadinessWindow } = require('../../config/validate/cluster');
+  const cfg = (minutes: number) => ({ cluster: { readinessTimeoutMinutes: minutes } });
+  test('30 minutes (the default) is fine', () => expect(validateReadinessWindow(cfg(30))).toEqual([]));
+  test('10 minutes warns: a node may still be waiting for its role', () => {
+    expect(validateReadinessWindow(cfg(10))).toEqual([expect.objectContaining({ severity: 'warning', path: 'cluster.readinessTimeoutMinutes', allowed: '25 or more' })]);
+  });
+});
