@@ -6,7 +6,11 @@ import { SecretV1 } from '@cdktf/provider-kubernetes/lib/secret-v1';
 import { StorageClassV1 } from '@cdktf/provider-kubernetes/lib/storage-class-v1';
 import type { PlatformStorageConfig } from '../../config/schema/platform';
 import type { AzureCloudConfig } from './cluster-connection';
+import { ManifestsRelease } from './manifests-release';
 import { PlatformRelease } from './platform-release';
+
+/** The VolumeSnapshotClass of the Azure Disk CSI driver (incremental snapshots in the disk's resource group). */
+export const VOLUME_SNAPSHOT_CLASS = 'csi-azuredisk-vsc';
 
 /** Secret the cloud controller manager and the Azure Disk CSI driver both read their cloud config from. */
 export const AZURE_CLOUD_CONFIG_SECRET = 'azure-cloud-provider';
@@ -32,7 +36,9 @@ export interface PlatformStorageProps {
  * - `azure-disk`: the Azure cloud controller manager (node lifecycle, provider IDs, and the
  *   `node.cloudprovider.kubernetes.io/uninitialized` taint that kubelet's `--cloud-provider=external` sets) plus the
  *   Azure Disk CSI driver, both on the nodes' user-assigned managed identity; class `managed-csi`, volumes are
- *   managed disks that reattach to another node in the zone (ZRS SKUs: any zone).
+ *   managed disks that reattach to another node in the zone (ZRS SKUs: any zone). Volume snapshots: the CSI chart
+ *   installs the snapshot.storage.k8s.io CRDs and the snapshot controller; the VolumeSnapshotClass is a release of
+ *   its own after it (the chart's own hook template fails `helm lint`, which plan runs).
  */
 export class PlatformStorage extends Construct {
   readonly storageClassName: string;
@@ -45,6 +51,8 @@ export class PlatformStorage extends Construct {
    */
   readonly nodesInitialized: ITerraformDependable[] = [];
   readonly releases: PlatformRelease[] = [];
+  /** azure-disk only: the VolumeSnapshotClass, after the CSI driver has installed the snapshot CRDs. */
+  readonly snapshotClass?: ManifestsRelease;
 
   constructor(scope: Construct, id: string, props: PlatformStorageProps) {
     super(scope, id);
@@ -128,6 +136,20 @@ export class PlatformStorage extends Construct {
       volumeBindingMode: 'WaitForFirstConsumer',
       allowVolumeExpansion: true,
       dependsOn: [csi.release],
+    });
+    this.snapshotClass = new ManifestsRelease(this, 'volume-snapshot-class', {
+      releaseName: 'volume-snapshot-class',
+      namespace: 'kube-system',
+      manifests: [{
+        apiVersion: 'snapshot.storage.k8s.io/v1',
+        kind: 'VolumeSnapshotClass',
+        metadata: { name: VOLUME_SNAPSHOT_CLASS, labels: { 'app.kubernetes.io/part-of': 'platform' } },
+        driver: 'disk.csi.azure.com',
+        deletionPolicy: 'Delete',
+        parameters: { incremental: 'true' },
+      }],
+      dependsOn: [csi.release],
+      provider: props.helm,
     });
     this.releases.push(ccm, csi);
     this.nodesInitialized.push(ccm.release);

@@ -118,14 +118,23 @@ describe.each(ENVS)('%s: the rendered platform', (env) => {
   });
 });
 
-test('prod: volume snapshots work: CRDs, snapshot controller and a VolumeSnapshotClass for disk.csi.azure.com', () => {
+test('prod: volume snapshots work: CRDs and snapshot controller with the CSI driver, then a VolumeSnapshotClass for disk.csi.azure.com', () => {
   const docs = docsOf('prod', 'azuredisk-csi-driver');
   expect(pick(docs, 'CustomResourceDefinition').map((c) => c.metadata.name).sort()).toEqual(['volumesnapshotclasses.snapshot.storage.k8s.io', 'volumesnapshotcontents.snapshot.storage.k8s.io', 'volumesnapshots.snapshot.storage.k8s.io']);
   expect(pick(docs, 'Deployment', /snapshot-controller/)).toHaveLength(1);
-  const vsc = only(docs, 'VolumeSnapshotClass');
+  // Its own release after the CSI driver (the ordering check above proves the CRD is installed before it).
+  const vsc = only(docsOf('prod', 'volume-snapshot-class'), 'VolumeSnapshotClass');
   expect(vsc.driver).toBe('disk.csi.azure.com');
-  // Created after the CRDs exist (post-install hook), or the install fails mapping the kind.
-  expect(vsc.metadata.annotations?.['helm.sh/hook']).toBe('post-install');
+  expect(renders.prod!.releases['volume-snapshot-class']!.ancestors).toContain('azuredisk-csi-driver');
+});
+
+test('prod: the chart\'s own VolumeSnapshotClass hook would fail plan (helm lint), which is why it is not used', () => {
+  const r = renders.prod!.releases['azuredisk-csi-driver']!;
+  const file = `${renders.prod!.dir}/azuredisk.with-class.values.yaml`;
+  writeFileSync(file, stringify({ ...r.values, snapshot: { ...r.values.snapshot, VolumeSnapshotClass: { enabled: true } } }));
+  const lint = spawnSync(renders.prod!.helm, ['lint', r.chart, '-f', file], { encoding: 'utf8' });
+  expect(lint.status).not.toBe(0);
+  expect(lint.stdout).toMatch(/invalid Yaml document separator/);
 });
 
 test('dev: local-path-provisioner is rancher\'s own chart, the default class, with a pinned helper image', () => {

@@ -42,7 +42,7 @@ const BUILTIN_GROUPS = new Set(['', 'apps', 'batch', 'policy', 'autoscaling', 'r
 
 export interface Finding {
   readonly release: string;
-  readonly check: 'render' | 'values' | 'schema' | 'ordering' | 'pod-security' | 'references';
+  readonly check: 'render' | 'lint' | 'values' | 'schema' | 'ordering' | 'pod-security' | 'references';
   readonly message: string;
 }
 
@@ -360,6 +360,13 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
         findings.push({ release: p.name, check: 'render', message: error });
       }
       // The validator gets everything but the CRDs (verbatim upstream files, large, and their schemas are used, not judged).
+      // What plan runs (helm_release lint = true: `helm lint` with the values, default capabilities, errors only).
+      const lintArgs = ['lint', p.chart, '-f', valuesFile, ...p.sensitive.flatMap((s) => ['--set-string', `${s}=${SENSITIVE_PLACEHOLDER}`])];
+      try {
+        await run(helm, lintArgs, { cwd: ROOT, maxBuffer: 16 * 1024 * 1024 });
+      } catch (err) {
+        findings.push({ release: p.name, check: 'lint', message: String((err as { stdout?: string }).stdout ?? err).split('\n').filter((l) => /\[ERROR\]|Error/.test(l)).join('; ') });
+      }
       fs.writeFileSync(path.join(dir, `${p.name}.yaml`), text.split(/^---$/m).filter((d) => !/^kind: CustomResourceDefinition$/m.test(d)).join('---'));
       const docs = parseManifests(text);
       const crds = docs.filter((d) => d.kind === 'CustomResourceDefinition');

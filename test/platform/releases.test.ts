@@ -16,7 +16,7 @@ const COMMON: Record<string, [ChartName | undefined, string]> = {
 };
 const EXPECTED = {
   dev: { ...COMMON, 'local-path-provisioner': ['localPathProvisioner', 'local-path-storage'] },
-  prod: { ...COMMON, 'cloud-provider-azure': ['cloudProviderAzure', 'kube-system'], 'azuredisk-csi-driver': ['azureDiskCsi', 'kube-system'] },
+  prod: { ...COMMON, 'cloud-provider-azure': ['cloudProviderAzure', 'kube-system'], 'azuredisk-csi-driver': ['azureDiskCsi', 'kube-system'], 'volume-snapshot-class': [undefined, 'kube-system'] },
 } as Record<'dev' | 'prod', Record<string, [ChartName | undefined, string]>>;
 
 /** Namespaces resolve through the kubernetes_namespace_v1 resource (so the namespace exists first) or are literal. */
