@@ -174,7 +174,12 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
   const processServer = asr[0]?.destination;
   const sourceRange = asr[0]?.source.split(/,\s*/)[0];
   const onPrem = model.vpn.onPremisesPrefixes;
-  const clientIp = cidrHost(sourceRange ?? onPrem[0]!, 10);
+  // A source-server address not used by anything else on premises (host 10 upwards of the first source range).
+  const taken = new Set([...dnsIps, ...(processServer ? [processServer] : [])]);
+  let clientIp = cidrHost(sourceRange ?? onPrem[0]!, 10);
+  for (let h = 11; taken.has(clientIp); h++) clientIp = cidrHost(sourceRange ?? onPrem[0]!, h);
+  // The process server sits on premises (behind the edge) or in a hub subnet (behind the gateway).
+  const applianceRouter = processServer && !onPrem.some((p) => cidrContainsIp(parseCidr(p), processServer)) ? 'azgw' : 'edge';
   // kernel-libipsec routes each policy with a source address inside its local traffic selector: each side gets
   // one address per local prefix (the device: a high host of each on-premises prefix; the gateway: host 4 of each
   // VNet space, as Azure's first gateway instance in the GatewaySubnet) and its BGP peer address.
@@ -201,7 +206,7 @@ export async function runLab(options: LabOptions): Promise<LabResult> {
     const leaves: Array<[Role | 'hub', string, string[]]> = [
       ['client', 'edge', [clientIp]],
       ['dns', 'edge', dnsIps],
-      ...(processServer ? [['appliance', 'edge', [processServer]] as [Role, string, string[]]] : []),
+      ...(processServer ? [['appliance', applianceRouter, [processServer]] as [Role, string, string[]]] : []),
       ['hub', 'azgw', hubIps],
       ...(spokeIp ? [['spoke', 'azgw', [spokeIp]] as [Role, string, string[]]] : []),
     ];
