@@ -40,6 +40,8 @@ describe('charts/upstream: one verified archive per pin, and nothing else', () =
     expect(archives.sort()).toEqual(Object.values(CHART_VERSIONS).map(chartArchiveName).sort());
   });
 
+  // For a local chart the helm provider (3.1.1 ModifyPlan) refuses a configured `version` that differs from the
+  // chart's own ("Planned version is different from configured version"): pin and archive must agree.
   test.each(Object.entries(CHART_VERSIONS))('%s: the archive holds exactly the pinned chart name and version, and its checksum matches', (_key, pin) => {
     const file = verifiedChartArchive(pin);
     const chartYaml = parse(execFileSync('tar', ['-xzOf', file, `${pin.chart}/Chart.yaml`], { encoding: 'utf8' })) as { name: string; version: string };
