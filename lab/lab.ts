@@ -89,7 +89,7 @@ async function until<T>(what: string, timeoutMs: number, fn: () => T | undefined
   }
 }
 
-function strongswanConf(lab: NetnsLab, role: string): string {
+export function strongswanConf(lab: NetnsLab, role: string): string {
   return [
     'charon {',
     `  load = ${CHARON_PLUGINS}`,

@@ -87,3 +87,42 @@ describe('firewall.nft', () => {
     }
   });
 });
+
+describe('strongSwan accepts every keyword of the table (a real charon parses them)', () => {
+  it('loads one connection per Azure value without a proposal error', async () => {
+    const { NetnsLab, labPrerequisites } = await import('../../lab/netns');
+    const { strongswanConf } = await import('../../lab/lab');
+    const why = labPrerequisites();
+    if (why) throw new Error(`cannot start charon here: ${why}`);
+    const base = testConfig('dev').vpn.ipsecPolicy;
+    // One policy per table value, the other fields kept valid (GCM ESP carries its own integrity).
+    const policies = [
+      ...IKE_ENCRYPTION.map((v) => ({ ...base, ikeEncryption: v })),
+      ...(['SHA384', 'SHA256', 'SHA1', 'MD5'] as const).map((v) => ({ ...base, ikeIntegrity: v })),
+      ...DH_GROUPS.filter((v) => v !== 'None').map((v) => ({ ...base, dhGroup: v })),
+      ...IPSEC_ENCRYPTION.filter((v) => !v.startsWith('GCM')).map((v) => ({ ...base, ipsecEncryption: v, ipsecIntegrity: 'SHA256' as const })),
+      ...IPSEC_INTEGRITY.filter((v) => v.startsWith('GCM')).map((v) => ({ ...base, ipsecEncryption: v as typeof base.ipsecEncryption, ipsecIntegrity: v })),
+      ...(['SHA256', 'SHA1', 'MD5'] as const).map((v) => ({ ...base, ipsecEncryption: 'AES256' as const, ipsecIntegrity: v })),
+      ...PFS_GROUPS.map((v) => ({ ...base, pfsGroup: v })),
+    ];
+    const conns = policies.map((p, i) => {
+      const sp = strongSwanProposals(p);
+      expect(sp.problems).toEqual([]);
+      return `  c${i} {\n    proposals = ${sp.ike}\n    children {\n      c${i} {\n        esp_proposals = ${sp.esp}\n      }\n    }\n  }`;
+    });
+    const lab = new NetnsLab();
+    try {
+      lab.addNamespace('sw');
+      lab.etc('sw', 'strongswan.conf', strongswanConf(lab, 'sw'));
+      lab.daemon('sw', 'charon-sw-stdout', 'mount -t tmpfs tmpfs /run && exec /usr/lib/ipsec/charon');
+      const socket = path.join(lab.dir, 'sw.vici');
+      for (let i = 0; i < 100 && !fs.existsSync(socket); i++) await new Promise((r) => setTimeout(r, 100));
+      const conf = lab.write('swanctl.conf', `connections {\n${conns.join('\n')}\n}\n`);
+      const out = lab.run('swanctl', ['--load-conns', '--file', conf, '--uri', `unix://${socket}`]);
+      expect(out).not.toMatch(/failed|invalid/i);
+      expect(out).toMatch(new RegExp(`successfully loaded ${policies.length} connections, 0 unloaded`));
+    } finally {
+      lab.cleanup();
+    }
+  });
+});
