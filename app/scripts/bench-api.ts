@@ -116,7 +116,7 @@ async function main() {
       const rows = [];
       for (const e of endpoints(seed.cases, seed.engineers)) {
         const base = `http://127.0.0.1:${e.ops ? s.opsPort : s.port}`;
-        await drive(base, e, Math.min(rps, 20), 0.5); // warm-up (JIT, plans, caches)
+        await drive(base, e, Math.min(rps, 100), 1); // warm-up (JIT, plans, caches)
         const c0 = cpuMs(s.child.pid!);
         const r = await drive(base, e, rps, seconds);
         rows.push({ ...r, serverCpuMsPerRequest: Math.round(((cpuMs(s.child.pid!) - c0) / r.requests) * 100) / 100 });
