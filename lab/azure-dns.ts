@@ -56,8 +56,8 @@ const zoneFile = (origin: string, records: ReadonlyArray<string>) =>
 const relative = (fqdn: string, zone: string) => fqdn.slice(0, -(zone.length + 1));
 
 /**
- * named.conf + zone files. `workdir` is named's directory; `outboundIp` is the address queries leave from
- * (the outbound endpoint); `vnetsOfClients` maps VNet names to their address spaces.
+ * named.conf + zone files. `workdir` is named's directory; `outboundIp` is the address forwarded queries leave
+ * from (the outbound endpoint). One view for the inbound endpoint, one per VNet for Azure-provided DNS.
  */
 export function azureDns(az: SynthesizedAzure, workdir: string, outboundIp: string): AzureDnsFiles {
   const names = az.endpoints.flatMap(endpointNames);
