@@ -155,12 +155,19 @@ export class SqlStore implements Store {
     for (;;) {
       const n = await this.db.tx(async (q) => {
         await q.query(`SELECT set_config('case_assigner.retention_cutoff', $1, true)`, [cutoff.toISOString()]);
-        const ids = (await q.query<{ id: string }>(`SELECT id FROM cases WHERE status = 'resolved' AND resolved_at < $1 ORDER BY resolved_at LIMIT $2 FOR UPDATE SKIP LOCKED`, [cutoff, chunk])).rows.map((x) => x.id);
+        // A case with a decision newer than the cutoff (not expected for a case resolved before it) is kept whole.
+        const ids = (
+          await q.query<{ id: string }>(
+            `SELECT id FROM cases c WHERE status = 'resolved' AND resolved_at < $1
+                AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = c.id AND d.at >= $1)
+              ORDER BY resolved_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
+            [cutoff, chunk],
+          )
+        ).rows.map((x) => x.id);
         if (ids.length === 0) return 0;
-        const d = await q.query(`DELETE FROM decisions WHERE case_id = ANY($1::text[]) AND at < $2 RETURNING 1`, [ids, cutoff]);
+        const d = await q.query(`DELETE FROM decisions WHERE case_id = ANY($1::text[]) RETURNING 1`, [ids]);
         await q.query(`DELETE FROM assignments WHERE case_id = ANY($1::text[])`, [ids]);
-        // A case with a decision newer than the cutoff (should not happen for a case resolved before it) is kept.
-        const c = await q.query(`DELETE FROM cases c WHERE id = ANY($1::text[]) AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.case_id = c.id) RETURNING 1`, [ids]);
+        const c = await q.query(`DELETE FROM cases WHERE id = ANY($1::text[]) RETURNING 1`, [ids]);
         total.decisions += d.rows.length;
         total.cases += c.rows.length;
         return ids.length;
@@ -226,7 +233,14 @@ export class SqlStore implements Store {
           }))
         : [];
       // This store persists the interrupt flag and posts it, so preemption may happen (src/plan.ts).
-      const planned = planCycle({ cases, engineers, state, rotationBase, assigned, carriesInterrupt: true }, policy, cfg, now);
+      // Look-ahead forecast: critical arrivals per hour and product over the last 7 days (index cases_by_created).
+      const criticalPerHour = policy === 'ours' && cfg.critical.lookAhead.enabled
+        ? new Map((await q.query<{ product: string; n: number }>(
+            `SELECT product, count(*)::int AS n FROM cases WHERE severity = $1 AND created_at > $2::timestamptz - interval '7 days' AND created_at <= $2 GROUP BY product`,
+            [cfg.critical.severity, now],
+          )).rows.map((r) => [r.product, r.n / (7 * 24)]))
+        : undefined;
+      const planned = planCycle({ cases, engineers, state, rotationBase, assigned, carriesInterrupt: true, criticalPerHour }, policy, cfg, now);
       // What the engineer is told beyond who and when (src/critical.ts): decided now, posted as decided.
       const sendPriority = policy === 'ours' && cfg.critical.sendPriority;
       const flags = (a: PlannedAssignment) => ({ interrupt: a.interrupt, prio: sendPriority ? a.severity : null, respond_by: sendPriority ? a.respondBy.toISOString() : null });
