@@ -53,6 +53,12 @@ describe.each(ENVS)('%s-platform', (env) => {
   });
 });
 
+test('every pass-through path is used by a synthesized value (a stale entry would hide a future typo there)', () => {
+  const used = new Set([...renders.dev!.passThroughUsed, ...renders.prod!.passThroughUsed]);
+  const listed = Object.entries(PASS_THROUGH).flatMap(([chart, paths]) => Object.keys(paths).map((p) => `${chart}:${p}`));
+  expect(listed.filter((l) => !used.has(l))).toEqual([]);
+});
+
 // --- Each fix, on the rendered objects: every test fails on the values the platform shipped before. ---
 
 type Doc = PlatformRender['releases'][string]['docs'][number];

@@ -77,6 +77,8 @@ export interface PlatformRender {
   /** Each Argo CD Application whose chart is in this repository, rendered as Argo CD renders it. */
   readonly applications: Record<string, { readonly namespace: string; readonly text: string; readonly docs: Manifest[] }>;
   readonly findings: Finding[];
+  /** Pass-through patterns (`<chart>:<pattern>`) that matched a synthesized value: a listed one that never does is stale. */
+  readonly passThroughUsed: Set<string>;
   /** Rendered text of every release, in a temporary directory (for the validator). */
   readonly dir: string;
 }
@@ -261,23 +263,27 @@ export type PassThrough = Record<string, string>;
  * Keys of `values` absent from the chart's defaults, as `/`-separated paths. Below a pass-through path nothing is
  * checked. Where a default is a list or a scalar and the value a map, the chart's schema (or template) is the judge.
  */
-export function unknownValueKeys(values: Json, defaults: Json, passThrough: PassThrough, prefix: string[] = []): string[] {
+export function unknownValueKeys(values: Json, defaults: Json, passThrough: PassThrough, prefix: string[] = [], used?: Set<string>): string[] {
   const out: string[] = [];
   for (const [key, value] of Object.entries(values)) {
     const p = [...prefix, key];
-    if (matchesPassThrough(p, passThrough)) continue;
+    const pattern = matchingPassThrough(p, passThrough);
+    if (pattern) {
+      used?.add(pattern);
+      continue;
+    }
     if (!(key in defaults)) {
       out.push(p.join('/'));
       continue;
     }
     const d = defaults[key];
-    if (isMap(value) && isMap(d)) out.push(...unknownValueKeys(value, d, passThrough, p));
+    if (isMap(value) && isMap(d)) out.push(...unknownValueKeys(value, d, passThrough, p, used));
   }
   return out;
 }
 
-function matchesPassThrough(p: string[], passThrough: PassThrough): boolean {
-  return Object.keys(passThrough).some((pattern) => {
+function matchingPassThrough(p: string[], passThrough: PassThrough): string | undefined {
+  return Object.keys(passThrough).find((pattern) => {
     const segments = pattern.split('/');
     return segments.length === p.length && segments.every((s, i) => s === '*' || s === p[i]);
   });
@@ -378,9 +384,13 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
   }
 
   timing.render = Date.now() - t0 - timing.synth!;
+  const passThroughUsed = new Set<string>();
   for (const r of Object.values(rendered)) {
     const chartName = readYaml(path.join(chartDir(r.chart), 'Chart.yaml')).name as string;
-    for (const key of unknownValueKeys(r.values, r.defaults, options.passThrough[chartName] ?? {})) {
+    const used = new Set<string>();
+    const unknown = unknownValueKeys(r.values, r.defaults, options.passThrough[chartName] ?? {}, [], used);
+    for (const u of used) passThroughUsed.add(`${chartName}:${u}`);
+    for (const key of unknown) {
       findings.push({ release: r.name, check: 'values', message: `${key}: not a value of chart ${chartName} (values.yaml); a typo, a renamed key, or a pass-through map to list` });
     }
     for (const m of missingCrds(r.docs, r.apiVersions)) findings.push({ release: r.name, check: 'ordering', message: m });
@@ -441,7 +451,7 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
 
   timing.total = Date.now() - t0;
   if (process.env.RENDER_TIMING) console.log(env, timing);
-  return { env, helm, kubeVersion, stacks, platform, releases: rendered, namespaceLevels, crds: allCrds, applications, findings, dir };
+  return { env, helm, kubeVersion, stacks, platform, releases: rendered, namespaceLevels, crds: allCrds, applications, findings, passThroughUsed, dir };
 }
 
 /**
