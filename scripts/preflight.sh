@@ -87,7 +87,7 @@ fi
 
 # The stacks create role assignments: Owner, or Contributor plus a role-assignment writer, on the subscription.
 assignee=$(az ad signed-in-user show --query id -o tsv 2>/dev/null || az account show --query user.name -o tsv)
-roles=$(az role assignment list --assignee "$assignee" --scope "/subscriptions/${subscription}" --include-inherited --query "[].roleDefinitionName" -o tsv 2>/dev/null || true)
+roles=$(az role assignment list --assignee "$assignee" --scope "/subscriptions/${subscription}" --include-inherited --include-groups --query "[].roleDefinitionName" -o tsv 2>/dev/null || true)
 if grep -qx 'Owner' <<< "$roles" || { grep -qx 'Contributor' <<< "$roles" && grep -Eqx 'User Access Administrator|Role Based Access Control Administrator' <<< "$roles"; }; then
   ok "the deploying identity may create resources and role assignments"
 else
