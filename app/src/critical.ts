@@ -22,13 +22,20 @@ export const criticalSchema = z.strictObject({
     })
     .default({ enabled: true, scarceAtMost: 3, slots: 1, releaseMinutes: 60 }),
   /**
-   * Look-ahead: an engineer ready for critical work who is not on shift yet keeps `slots` critical weights free from
-   * other work until the shift starts, for the critical cases expected in its first hours (work that arrives
-   * overnight must not fill the morning before it begins).
+   * Look-ahead: an engineer ready for critical work who is not on shift yet keeps room free from other work until the
+   * shift starts, for the critical cases expected in its first `hours` (the last 7 days' arrival rate of the
+   * products they are ready for, shared among the ready engineers on shift by then), at least `slots` critical
+   * weights: work that arrives overnight must not fill the morning before it begins.
    */
   lookAhead: z
-    .strictObject({ enabled: z.boolean().default(true), slots: z.number().int().min(1).max(5).default(1) })
-    .default({ enabled: true, slots: 1 }),
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** At least this many critical weights; more when the expected arrivals (below) call for it, at most 5. */
+      slots: z.number().int().min(1).max(5).default(1),
+      /** The first hours of a shift the reserve covers: expected critical arrivals = the last 7 days' rate x hours. */
+      hours: z.number().positive().max(24).default(2),
+    })
+    .default({ enabled: true, slots: 1, hours: 2 }),
   /**
    * Preemption: a critical case nobody can take within capacity may go to a full, on-shift, ready engineer with an
    * explicit interrupt flag (the assignment API carries it), once fewer than `withinMinutes` remain before its

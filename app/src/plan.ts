@@ -30,6 +30,8 @@ export interface Snapshot {
    * an over-capacity assignment the engineer is not told to interrupt for would just queue behind their work.
    */
   readonly carriesInterrupt?: boolean;
+  /** Critical-severity arrivals per hour and product over the last 7 days (look-ahead forecast). */
+  readonly criticalPerHour?: ReadonlyMap<string, number>;
 }
 
 export interface PlannedAssignment {
@@ -70,7 +72,7 @@ export function materialize(d: LazyDecision): Decision {
 export function planCycle(snap: Snapshot, policy: PolicyName, cfg: PolicyConfig, now: Date): Plan {
   const decide = POLICIES[policy];
   const avail = availability(snap.engineers, now, policy === 'ours' && cfg.critical.endOfShift.enabled ? cfg.critical.endOfShift.minutes : 0);
-  const reserve = policy === 'ours' ? reserves(snap.engineers, avail, cfg) : undefined;
+  const reserve = policy === 'ours' ? reserves(snap.engineers, avail, cfg, snap.criticalPerHour) : undefined;
   if (cfg.critical.preemption.enabled && !snap.carriesInterrupt) cfg = { ...cfg, critical: { ...cfg.critical, preemption: { ...cfg.critical.preemption, enabled: false } } };
   const state = new Map<string, EngineerState>();
   for (const e of snap.engineers) state.set(e.id, { ...(snap.state.get(e.id) ?? { load: 0, open: 0, rotation: 0 }) });

@@ -83,7 +83,11 @@ export interface Reserve {
  * free. Look-ahead: every engineer ready for some product's critical cases who is not on shift yet keeps `slots`
  * critical weights free until the shift starts.
  */
-export function reserves(engineers: readonly Engineer[], avail: ReadonlyMap<string, Availability>, cfg: PolicyConfig): Map<string, Reserve> {
+export function reserves(
+  engineers: readonly Engineer[], avail: ReadonlyMap<string, Availability>, cfg: PolicyConfig,
+  /** Critical arrivals per hour and product over the last 7 days (the look-ahead forecast); absent = minimum slots. */
+  criticalPerHour?: ReadonlyMap<string, number>,
+): Map<string, Reserve> {
   const out = new Map<string, Reserve>();
   const c = cfg.critical;
   const rule = cfg.severities[c.severity];
@@ -108,11 +112,43 @@ export function reserves(engineers: readonly Engineer[], avail: ReadonlyMap<stri
     }
   }
   if (c.lookAhead.enabled) {
-    const w = c.lookAhead.slots * rule.weight;
+    const window = c.lookAhead.hours * 3_600_000;
+    const minWeight = Math.min(...Object.values(cfg.severities).map((x) => x.weight));
+    // Per product, when each ready engineer (not out of office) can start: who shares the arrivals of a shift start.
+    const starts = new Map<string, number[]>();
     for (const e of engineers) {
       const a = avail.get(e.id);
-      if (e.outOfOffice || !a || a.onShift || a.startAt === null || ready(e).length === 0) continue;
-      out.set(e.id, { weight: w, rule: 'look-ahead', reason: `look-ahead: keeps ${w} of ${e.capacity} free for severity-${c.severity} work expected when the shift starts at ${iso(a.startAt)}` });
+      if (e.outOfOffice || !a || a.startAt === null) continue;
+      for (const p of ready(e)) {
+        let l = starts.get(p);
+        if (!l) starts.set(p, (l = []));
+        l.push(a.startAt);
+      }
+    }
+    for (const l of starts.values()) l.sort((x, y) => x - y);
+    const atMost = (l: number[], t: number) => {
+      let lo = 0;
+      let hi = l.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (l[mid] <= t) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    for (const e of engineers) {
+      const a = avail.get(e.id);
+      const products = ready(e);
+      if (e.outOfOffice || !a || a.onShift || a.startAt === null || products.length === 0) continue;
+      // Expected critical arrivals in the first `hours` of the shift, this engineer's share of them.
+      let expected = 0;
+      for (const p of products) expected += ((criticalPerHour?.get(p) ?? 0) * c.lookAhead.hours) / Math.max(1, atMost(starts.get(p)!, a.startAt + window));
+      // Never the whole capacity: at least the lightest case still fits beside the reserve.
+      const room = Math.max(1, Math.floor((e.capacity - minWeight) / rule.weight));
+      const slots = Math.min(5, room, Math.max(c.lookAhead.slots, Math.ceil(expected - 1e-9)));
+      const w = slots * rule.weight;
+      const why = expected > 0 ? ` (~${expected.toFixed(1)} expected per ready engineer in its first ${c.lookAhead.hours} h)` : '';
+      out.set(e.id, { weight: w, rule: 'look-ahead', reason: `look-ahead: keeps ${w} of ${e.capacity} free for severity-${c.severity} work expected when the shift starts at ${iso(a.startAt)}${why}` });
     }
   }
   return out;

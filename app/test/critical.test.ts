@@ -75,6 +75,19 @@ describe('look-ahead before a shift', () => {
     expect(decide([morning], kase('c', 'C', MONDAY_10), state([['morning', 2]])).chosenEngineerId).toBe('morning');
     expect(decide([morning], kase('c', 'C', MONDAY_10), state([['morning', 3]]), cfgWith({ lookAhead: { enabled: false } })).chosenEngineerId).toBe('morning');
   });
+  it('sizes the reserve from the expected critical arrivals of the shift start, shared by who is ready by then', () => {
+    const avail = (es: ReturnType<typeof eng>[]) => availability(es, MONDAY_10);
+    const morning = eng('morning', { readiness: { aks: 3 }, capacity: 10, shift: { timezone: 'UTC', start: '12:00', end: '20:00', days: ['Mon'] } });
+    // 1 A an hour for aks (last 7 days) x 2 h = 2 expected; alone -> 2 slots (6); with a colleague starting too -> 1.
+    const solo = reserves([morning], avail([morning]), CFG, new Map([['aks', 1]])).get('morning')!;
+    expect(solo.weight).toBe(6);
+    expect(solo.reason).toBe('look-ahead: keeps 6 of 10 free for severity-A work expected when the shift starts at 2026-01-05T12:00Z (~2.0 expected per ready engineer in its first 2 h)');
+    const pair = [morning, eng('m2', { readiness: { aks: 3 }, shift: morning.shift })];
+    expect(reserves(pair, avail(pair), CFG, new Map([['aks', 1]])).get('morning')!.weight).toBe(3);
+    // No history: the minimum, `slots`; a heavy forecast never takes the whole capacity (here at most 3 slots).
+    expect(reserves([morning], avail([morning]), CFG).get('morning')!.weight).toBe(3);
+    expect(reserves([morning], avail([morning]), CFG, new Map([['aks', 50]])).get('morning')!.weight).toBe(9);
+  });
 });
 
 describe('preemption', () => {

@@ -36,6 +36,8 @@ export class MemoryStore implements Store {
   readonly open = new Set<string>();
   /** Assigned, not resolved: what rebalancing may look at. */
   readonly assignedOpen = new Set<string>();
+  /** Creation times of critical-severity cases per product (the look-ahead forecast), oldest first. */
+  private readonly criticalArrivals = new Map<string, number[]>();
   readonly assignments: MemAssignment[] = [];
   readonly decisions: Decision[] = [];
   readonly state = new Map<string, EngineerState>();
@@ -94,6 +96,11 @@ export class MemoryStore implements Store {
           status: c.resolved ? 'resolved' : 'unassigned', engineerId: null, assignedAt: null, ladderStep: null, lastOutcome: null, lastLadderStep: null,
         });
         if (!c.resolved) this.open.add(c.id);
+        if (c.severity === cfg.critical.severity) {
+          let l = this.criticalArrivals.get(c.product);
+          if (!l) this.criticalArrivals.set(c.product, (l = []));
+          l.push(c.createdAt.getTime());
+        }
         continue;
       }
       have.lastSeenAt = now;
@@ -152,7 +159,15 @@ export class MemoryStore implements Store {
         assigned.push({ id, product: c.product, severity: c.severity, createdAt: c.createdAt, slaDeadline: c.slaDeadline, engineerId: c.engineerId!, assignedAt: c.assignedAt!, moved: !!c.moved });
       }
     }
-    const plan = planCycle({ cases: open, engineers, state: this.state, rotationBase: this.rotationBase, assigned, carriesInterrupt: true }, policy, cfg, now);
+    const weekAgo = now.getTime() - 7 * 86_400_000;
+    const criticalPerHour = new Map<string, number>();
+    for (const [p, l] of this.criticalArrivals) {
+      while (l.length > 0 && l[0] < weekAgo) l.shift();
+      let n = 0;
+      for (let i = l.length - 1; i >= 0 && n < l.length; i--) if (l[i] <= now.getTime()) n++;
+      criticalPerHour.set(p, n / (7 * 24));
+    }
+    const plan = planCycle({ cases: open, engineers, state: this.state, rotationBase: this.rotationBase, assigned, carriesInterrupt: true, criticalPerHour }, policy, cfg, now);
     const flags = (a: { severity: OpenCase['severity']; respondBy: Date; interrupt: boolean }): AssignmentFlags => ({
       ...(a.interrupt ? { interrupt: true } : {}),
       // The original tool (round-robin, the benchmark baseline) sent neither.
