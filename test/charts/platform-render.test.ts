@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { loadEnvironments } from '../../config';
-import { formatFindings, Json, missingCrds, PassThrough, PlatformRender, renderOne, renderPlatform } from './platform-render';
+import { formatFindings, Json, missingCrds, PassThrough, PlatformRender, renderOne, renderPlatform, resolveReferences } from './platform-render';
 import { podSpec } from './helm';
 import { podSecurityViolations } from './pod-security';
 
@@ -234,4 +234,15 @@ describe.each(ENVS)('%s: the case-assigner Application', (env) => {
     const { cluster } = config(env);
     expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toEqual([`${cluster.ingress.hosts.cases}.${cluster.dns.zoneName}`]);
   });
+});
+
+test('references resolve through the other stacks as apply would, and an unresolvable one is reported, not guessed', () => {
+  const stacks = {
+    'e-platform': { resource: { kubernetes_namespace_v1: { ns: { metadata: { name: 'argocd' } } } } },
+    'e-services': { output: { login: { value: '${azurerm_container_registry.reg.login_server}' } }, resource: { azurerm_container_registry: { reg: { name: 'crHybDev' } } } },
+  };
+  const unresolved: string[] = [];
+  const text = 'ns: ${kubernetes_namespace_v1.ns.metadata[0].name}\nimage: ${data.terraform_remote_state.cross-stack-reference-input-e-services.outputs.login}/x\nkey: ${random_password.p.result}';
+  expect(resolveReferences(text, 'e-platform', stacks, unresolved)).toBe('ns: argocd\nimage: crhybdev.azurecr.io/x\nkey: unresolved-terraform-reference');
+  expect(unresolved).toEqual(['${random_password.p.result}']);
 });
