@@ -74,6 +74,14 @@ describe.each(ENVS)('%s', (env) => {
     expect(stacks(env)[`${env}-cluster`]!.resource.azurerm_user_assigned_identity[identity[1]!].name).toMatch(/-k8s-worker$/);
   });
 
+  test('Traefik writes the ingress load balancer\'s frontend IP into Ingress status (what Argo CD\'s Ingress health waits for), not a NodePort address', () => {
+    const lbs = Object.values(stacks(env)[`${env}-cluster`]!.resource.azurerm_lb as Record<string, Json>);
+    const ingressLb = lbs.find((lb) => /-k8s-ingress$/.test(lb.name))!;
+    const traefik = parse(releases(platform()).traefik!.values[0]) as Json;
+    expect(traefik.providers.kubernetesIngress.ingressEndpoint.ip).toBe(ingressLb.frontend_ip_configuration[0].private_ip_address);
+    expect(traefik.providers.kubernetesIngress.publishedService.enabled).toBe(false);
+  });
+
   test('the Application waits for its repository Secret and the AcrPull grant', () => {
     const deps = releases(platform())['gitops-bootstrap']!.depends_on as string[];
     expect(deps).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_secret_v1\.repo-credentials_secret/), expect.stringMatching(/^azurerm_role_assignment\.registry-pull/)]));
