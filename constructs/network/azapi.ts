@@ -1,8 +1,11 @@
 import { IResolvable, TerraformDataSource, TerraformProvider, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
 
-/** 2.7 added `ignore_not_found` / `exists` to the azapi_resource data source (CHANGELOG v2.7.0). */
-export const AZAPI_VERSION = '~> 2.7';
+/**
+ * 2.7 added `ignore_not_found` / `exists` to the azapi_resource data source, 2.9 `ignore_not_found` to
+ * azapi_resource_action (CHANGELOG v2.7.0, v2.9.0).
+ */
+export const AZAPI_VERSION = '~> 2.9';
 
 /**
  * Minimal bindings for the two azapi pieces this stack needs. No prebuilt cdktf provider exists for azapi,
@@ -62,6 +65,8 @@ export interface AzapiResourceActionConfig {
   readonly body: Record<string, unknown>;
   /** `destroy`: the request is sent when this resource is destroyed, never on create (azapi >= 1.12, `when`). */
   readonly when: 'apply' | 'destroy';
+  /** Treat a 404 as done (the target is already gone, e.g. its VNet was deleted first). @default false */
+  readonly ignoreNotFound?: boolean;
   readonly dependsOn?: TerraformResource[];
 }
 
@@ -85,7 +90,14 @@ export class AzapiResourceAction extends TerraformResource {
 
   protected override synthesizeAttributes(): Record<string, unknown> {
     // No `action`: left empty, the request goes to the resource itself (azapi docs).
-    return { type: this.config.type, resource_id: this.config.resourceId, method: this.config.method, body: this.config.body, when: this.config.when };
+    return {
+      type: this.config.type,
+      resource_id: this.config.resourceId,
+      method: this.config.method,
+      body: this.config.body,
+      when: this.config.when,
+      ...(this.config.ignoreNotFound ? { ignore_not_found: true } : {}),
+    };
   }
 }
 

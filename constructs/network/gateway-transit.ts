@@ -62,6 +62,8 @@ export class GatewayTransit extends Construct {
       method: 'PUT',
       body: peering(props.spokeVnetId),
       when: 'destroy',
+      // A peering already deleted (its VNet destroyed out of order) has no transit to switch off.
+      ignoreNotFound: true,
       dependsOn: [props.gateway, this.hubSide, this.spokeSide],
     });
     this.spokeRevert = new AzapiResourceAction(this, 'spoke-revert-on-destroy', {
@@ -71,6 +73,7 @@ export class GatewayTransit extends Construct {
       method: 'PUT',
       body: peering(props.hubVnetId),
       when: 'destroy',
+      ignoreNotFound: true,
       dependsOn: [props.gateway, this.spokeSide, this.hubRevert],
     });
   }
