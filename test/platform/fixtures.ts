@@ -76,7 +76,7 @@ export interface Built {
   readonly stackDir: string;
 }
 
-export function build(env: 'dev' | 'prod', options: { config?: EnvironmentConfig; cniInstalledByCluster?: boolean; withoutAzureCloud?: boolean; withoutDatabase?: boolean } = {}): Built {
+export function build(env: 'dev' | 'prod', options: { config?: EnvironmentConfig; cniInstalledByCluster?: boolean; withoutAzureCloud?: boolean; withoutDatabase?: boolean; withoutRegistry?: boolean; withoutKeyVault?: boolean } = {}): Built {
   const app = Testing.app();
   const cluster = new StandInClusterStack(app, `${env}-cluster`);
   const inputs: PlatformClusterInputs = {
@@ -85,7 +85,7 @@ export function build(env: 'dev' | 'prod', options: { config?: EnvironmentConfig
     kubeletIdentity: cluster.kubeletIdentity,
     ...(options.withoutAzureCloud ? {} : { azureCloud: cluster.azureCloud }),
   };
-  const stack = new PlatformStack(app, { config: options.config ?? config(env), cluster: inputs, registry: cluster.registry, keyVault: cluster.keyVault, ...(options.withoutDatabase ? {} : { database: cluster.database }) });
+  const stack = new PlatformStack(app, { config: options.config ?? config(env), cluster: inputs, ...(options.withoutRegistry ? {} : { registry: cluster.registry }), ...(options.withoutKeyVault ? {} : { keyVault: cluster.keyVault }), ...(options.withoutDatabase ? {} : { database: cluster.database }) });
   // A full app synth: only it turns references into the other stack into outputs + terraform_remote_state.
   app.synth();
   const json = JSON.parse(fs.readFileSync(path.join(app.outdir, 'stacks', stack.node.id, 'cdk.tf.json'), 'utf8')) as Json;

@@ -138,6 +138,11 @@ describe('repository credentials', () => {
     expect(() => new RepoCredentials(stack, 'repo', { repoURL, keyVaultId: 'kv', namespace: 'argocd', provider })).toThrow(message);
   });
 
+  test('the workload without a registry or, for Azure DevOps, without a Key Vault stops synth with what to pass', () => {
+    expect(() => build('dev', { withoutRegistry: true })).toThrow(/no registry was passed from the services stack; allowed: enable services.registry/);
+    expect(() => build('dev', { withoutKeyVault: true })).toThrow(/needs credentials but no Key Vault was passed/);
+  });
+
   test('a public repository gets no Secret and no Key Vault read', () => {
     const { json } = build('dev', { config: variant('dev', (c) => { c.platform.gitops!.repoURL = 'https://github.com/contoso/azure-hybrid-platform'; }) });
     expect(json.data.azurerm_key_vault_secret).toBeUndefined();
