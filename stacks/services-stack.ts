@@ -55,8 +55,9 @@ export class ServicesStack extends EnvironmentStack {
     const s = config.services;
     const location = config.location;
     new RandomProvider(this, 'random');
-    // The cache account's public endpoint is firewalled (trusted services only) and it has no queue endpoint: the provider must stay on the management
-    // plane, or refreshing the account fails reading queue properties (403; terraform-provider-azurerm#33454).
+    // The cache account's public endpoint is firewalled (trusted services only) and it has no queue endpoint: the
+    // provider must stay on the management plane, or refreshing the account fails reading queue properties (403;
+    // terraform-provider-azurerm#33454).
     const azurerm = this.node.findChild('azurerm') as AzurermProvider;
     azurerm.features = ((azurerm.features ?? [{}]) as AzurermProviderFeatures[]).map((f) => ({ ...f, storage: [{ dataPlaneAvailable: false }] }));
     this.resourceGroup = props.keyVault.resourceGroup;
