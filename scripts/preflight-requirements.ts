@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { EnvironmentConfig, LoadedEnvironment } from '../config';
 import { serviceNames } from '../config/service-names';
+import { gatewayPublicIpCount } from '../config/validate/vpn';
 
 /**
  * What a fresh subscription must provide before the first apply of an environment, derived from its configuration:
@@ -17,6 +18,8 @@ export interface PreflightRequirements {
   readonly features: string[];
   /** VM size -> how many VMs of it the environment creates. */
   readonly vmSizes: Record<string, number>;
+  /** Standard public IPs the environment creates (NAT gateways, VPN gateway). */
+  readonly publicIps: number;
   readonly keyVaultName: string;
   readonly storageAccountNames: string[];
   readonly registryName?: string;
@@ -43,6 +46,8 @@ export function preflightRequirements(config: EnvironmentConfig): PreflightRequi
     // until the feature is registered (Azure docs, "Use the Azure CLI to enable end-to-end encryption using encryption at host").
     features: c.controlPlane.encryptionAtHost || c.workers.encryptionAtHost ? ['Microsoft.Compute/EncryptionAtHost'] : [],
     vmSizes,
+    // One NAT gateway for the hub, one per spoke with NAT subnets (stacks/network-stack.ts), plus the gateway's IPs.
+    publicIps: 1 + Object.values(config.network.spokes).filter((sp) => sp.natSubnets.length > 0).length + (config.vpn.publicIpCount ?? gatewayPublicIpCount(config.vpn)),
     keyVaultName: names.keyVault,
     storageAccountNames: s.siteRecovery ? [names.cacheStorage] : [],
     ...(s.registry ? { registryName: names.registry } : {}),
@@ -59,6 +64,7 @@ export function renderRequirementsEnv(r: PreflightRequirements): string {
     ['PREFLIGHT_PROVIDERS', r.resourceProviders.join(' ')],
     ['PREFLIGHT_FEATURES', r.features.join(' ')],
     ['PREFLIGHT_VM_SIZES', Object.entries(r.vmSizes).map(([size, n]) => `${size}:${n}`).join(' ')],
+    ['PREFLIGHT_PUBLIC_IPS', String(r.publicIps)],
     ['PREFLIGHT_KEY_VAULT', r.keyVaultName],
     ['PREFLIGHT_STORAGE_ACCOUNTS', r.storageAccountNames.join(' ')],
     ['PREFLIGHT_REGISTRY', r.registryName ?? ''],
@@ -82,6 +88,7 @@ export function renderChecklist(r: PreflightRequirements): string {
       return `- [ ] Feature \`${f}\` registered: \`az feature register --namespace ${ns} --name ${name}\`, wait for \`Registered\`, then \`az provider register --namespace ${ns}\`. Without it every VM create fails.`;
     }),
     `- [ ] Regional vCPU quota in \`${r.location}\` for ${sizes} (per VM family and total regional vCPUs; \`az vm list-usage --location ${r.location}\`).`,
+    `- [ ] ${r.publicIps} Standard public IP addresses free in \`${r.location}\` (NAT gateways, VPN gateway; \`az network list-usages --location ${r.location}\`).`,
     '- [ ] The deploying identity holds `Owner`, or `Contributor` plus `Role Based Access Control Administrator` / `User Access Administrator`, on the subscription: the stacks create role assignments.',
     `- [ ] Key Vault name \`${r.keyVaultName}\` is free: no soft-deleted vault of that name (\`az keyvault list-deleted\`); purge protection keeps a deleted name reserved for its retention period.`,
     ...r.storageAccountNames.map((n) => `- [ ] Storage account name \`${n}\` is available (\`az storage account check-name --name ${n}\`).`),

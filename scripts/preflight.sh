@@ -85,6 +85,13 @@ elif [ -n "${limit:-}" ]; then
   ok "regional vCPUs: ${total_needed} needed, $((limit - current)) free"
 fi
 
+read -r limit current <<< "$(az network list-usages --location "$PREFLIGHT_LOCATION" --query "[?name.value=='StandardSkuPublicIpAddresses'] | [0].[limit, currentValue]" -o tsv 2>/dev/null || true)"
+if [ -n "${limit:-}" ] && [ $((limit - current)) -lt "$PREFLIGHT_PUBLIC_IPS" ]; then
+  bad "Standard public IPs: ${PREFLIGHT_PUBLIC_IPS} needed, only $((limit - current)) free (limit ${limit})" "request more: Azure portal > Quotas > Networking, Public IP Addresses - Standard, ${PREFLIGHT_LOCATION}"
+elif [ -n "${limit:-}" ]; then
+  ok "Standard public IPs: ${PREFLIGHT_PUBLIC_IPS} needed, $((limit - current)) free"
+fi
+
 # The stacks create role assignments: Owner, or Contributor plus a role-assignment writer, on the subscription.
 assignee=$(az ad signed-in-user show --query id -o tsv 2>/dev/null || az account show --query user.name -o tsv)
 roles=$(az role assignment list --assignee "$assignee" --scope "/subscriptions/${subscription}" --include-inherited --include-groups --query "[].roleDefinitionName" -o tsv 2>/dev/null || true)

@@ -36,6 +36,7 @@ case "$args" in
   "vm list-skus"*) printf 'standardDSv5Family\\t4\\t0\\n' ;;
   "vm list-usage"*cores*) printf '100\\t10\\n' ;;
   "vm list-usage"*standardDSv5Family*) printf '%s\\t0\\n' "\${FAKE_FAMILY_LIMIT:-100}" ;;
+  "network list-usages"*) printf '%s\\t0\\n' "\${FAKE_IP_LIMIT:-10}" ;;
   "role assignment list"*) printf '%b\\n' "\${FAKE_ROLES:-Owner}" ;;
   "keyvault list-deleted"*) [ -n "\${FAKE_DELETED_KV:-}" ] && echo "$FAKE_DELETED_KV" ;;
   "storage account check-name"*|"acr check-name"*) echo true ;;
@@ -70,6 +71,7 @@ test.each([
   ['too little family quota', { FAKE_FAMILY_LIMIT: '10' }, /FAIL  quota standardDSv5Family: 24 vCPUs needed for 6 x Standard_D4s_v5, only 10 free/],
   ['Contributor without a role-assignment writer', { FAKE_ROLES: 'Contributor\\nReader' }, /FAIL  the deploying identity lacks Owner[\s\S]*has: Contributor,Reader/],
   ['the vault name held by a soft-deleted vault', { FAKE_DELETED_KV: '2027-03-01T00:00:00Z' }, /FAIL  Key Vault name kv-hyb-prod-p3m9 is held by a soft-deleted vault until 2027-03-01/],
+  ['too few Standard public IPs', { FAKE_IP_LIMIT: '2' }, /FAIL  Standard public IPs: 4 needed, only 2 free/],
   ['the state backend missing', { FAKE_STATE_MISSING: '1' }, /FAIL  state backend sttfstate\/tfstate \(resource group rg-tfstate\) missing/],
 ])('%s fails with its fix', (_name, fake, expected) => {
   const r = preflight(fake as Record<string, string>);
