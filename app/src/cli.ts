@@ -6,7 +6,7 @@ import { buildOpsServer, buildServer } from './api/server';
 import { adapters, cycleDeps, openDatabase, webDist } from './app';
 import { parseRecords } from './queue/records';
 import { runCycle } from './cycle';
-import { createLogger } from './log';
+import { createLogger, describeError } from './log';
 import { redactUrl } from './settings-runtime';
 import { createMetrics } from './metrics';
 import { migrate } from './migrate';
@@ -109,7 +109,7 @@ async function main(): Promise<number> {
           const cutoff = new Date(Date.now() - settings.retention.days * 86_400_000);
           log.info('retention purge', { cutoff: cutoff.toISOString(), ...(await new SqlStore(db).purgeExpired(cutoff)) });
         })
-        .catch((err) => log.error('cycle crashed', { error: (err as Error).message }))
+        .catch((err) => log.error('cycle crashed', { error: describeError(err) }))
         .finally(() => {
           if (!stopped) timer = setTimeout(tick, settings.pollIntervalSeconds * 1000);
         });
@@ -228,7 +228,7 @@ main().then(
     }
     if (err instanceof SettingsError) process.stderr.write(err.message + '\n');
     // The message only: stacks (and anything they quote) stay out of pod logs unless LOG_LEVEL=debug.
-    else createLogger({ service: 'case-assigner' }).error('fatal', { error: redactUrl(String((err as Error).message)).replace(/(postgres(?:ql)?:\/\/)[^@\s]*@/gi, '$1<redacted>@'), ...(process.env.LOG_LEVEL === 'debug' ? { stack: (err as Error).stack } : {}) });
+    else createLogger({ service: 'case-assigner' }).error('fatal', { error: redactUrl(describeError(err)).replace(/(postgres(?:ql)?:\/\/)[^@\s]*@/gi, '$1<redacted>@'), ...(process.env.LOG_LEVEL === 'debug' ? { stack: (err as Error).stack } : {}) });
     process.exit(1);
   },
 );

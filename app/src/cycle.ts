@@ -2,7 +2,7 @@
 // update) -> reconcile after a full listing -> assign in urgency order (logged) -> post via the outbox.
 // The same function runs in production (SqlStore, HTTP adapters), in `simulate`/bench (MemoryStore, simulated world).
 import type { Engineer, PolicyConfig } from './domain';
-import type { Logger } from './log';
+import { describeError, type Logger } from './log';
 import type { PolicyName } from './policy';
 import type { AssignmentSink, QueueSource } from './queue/source';
 import { parseRecords, type FieldMap } from './queue/records';
@@ -75,8 +75,8 @@ export async function runCycle(deps: CycleDeps, now: Date = new Date()): Promise
   try {
     await readQueue(deps, cycleId, now, deadline, read);
   } catch (err) {
-    errors.push(`fetch: ${(err as Error).message}`);
-    log.error('queue fetch failed', { cycleId, error: (err as Error).message });
+    errors.push(`fetch: ${describeError(err)}`);
+    log.error('queue fetch failed', { cycleId, error: describeError(err) });
   }
   let plan: Plan | null = null;
   let posted = 0;
@@ -87,8 +87,8 @@ export async function runCycle(deps: CycleDeps, now: Date = new Date()): Promise
     deps.observe?.({ type: 'plan', plan });
     if (plan.flagged > 0) log.warn('cases left unassigned and flagged', { cycleId, flagged: plan.flagged });
   } catch (err) {
-    errors.push(`assign: ${(err as Error).message}`);
-    log.error('assign phase failed', { cycleId, error: (err as Error).message });
+    errors.push(`assign: ${describeError(err)}`);
+    log.error('assign phase failed', { cycleId, error: describeError(err) });
   }
   // The outbox drains even when planning failed: it holds assignments of earlier cycles.
   try {
@@ -102,8 +102,8 @@ export async function runCycle(deps: CycleDeps, now: Date = new Date()): Promise
     if (out.failed > 0 || out.deadLettered > 0) log.warn('assignment posts not acknowledged', { cycleId, retryLater: out.failed, deadLettered: out.deadLettered });
     if (out.stopped) errors.push(`post: assignment API failing (${out.failed + out.deadLettered} in a row, none acknowledged); retried with backoff`);
   } catch (err) {
-    errors.push(`post: ${(err as Error).message}`);
-    log.error('outbox phase failed', { cycleId, error: (err as Error).message });
+    errors.push(`post: ${describeError(err)}`);
+    log.error('outbox phase failed', { cycleId, error: describeError(err) });
   }
   const outcome = errors.length === 0 ? 'ok' : 'failed';
   const summary: CycleSummary = {

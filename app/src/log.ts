@@ -18,3 +18,16 @@ export function createLogger(base: Record<string, unknown> = {}, level: Level = 
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * An error as it may be logged or stored (cycles.error, shown on the dashboard): the first line, bounded, and for
+ * PostgreSQL errors the SQLSTATE with quoted values masked, so neither SQL text nor parameter values leak.
+ */
+export function describeError(err: unknown): string {
+  const e = err as { code?: unknown; severity?: unknown; message?: unknown };
+  const msg = typeof e?.message === 'string' ? e.message.split('\n')[0] : String(err);
+  if (typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code) && e.severity !== undefined) {
+    return `database error ${e.code}: ${msg.replace(/"[^"]*"|'[^']*'/g, '<value>')}`.slice(0, 300);
+  }
+  return msg.slice(0, 300);
+}

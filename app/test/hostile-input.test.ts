@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import { buildOpsServer, buildServer, type ServerOptions } from '../src/api/server';
 import { connectPostgres, type Db } from '../src/db';
+import { describeError } from '../src/log';
 import { createMetrics } from '../src/metrics';
 import { migrate } from '../src/migrate';
 import { describePg, startPostgres, type TestPostgres } from './postgres';
@@ -65,6 +66,12 @@ describePg('hostile input', () => {
     const text = s.logs.join('');
     expect(text).toContain('"code":"22P02"');
     expect(text).not.toMatch(/secret-param-value|select-marker|SELECT/);
+  });
+
+  it('stores and logs cycle errors without SQL or parameter values (describeError)', async () => {
+    const err = await db.query(`SELECT $1::int`, ['secret-param-value']).catch((e) => e);
+    expect(describeError(err)).toBe('database error 22P02: invalid input syntax for type integer: <value>');
+    expect(describeError(new Error('queue API https://q/cases answered 502\nstack'))).toBe('queue API https://q/cases answered 502');
   });
 
   it('logs requests at info, probes only at debug', async () => {
