@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { stringify } from 'yaml';
 import { loadEnvironments } from '../../config';
-import { formatFindings, Json, missingCrds, PassThrough, PlatformRender, renderOne, renderPlatform, resolveReferences } from './platform-render';
+import { cleanupRenders, formatFindings, Json, missingCrds, PassThrough, PlatformRender, renderOne, renderPlatform, resolveReferences } from './platform-render';
 import { podSpec } from './helm';
 import { podSecurityViolations } from './pod-security';
 
@@ -45,6 +45,7 @@ const renders: Partial<Record<(typeof ENVS)[number], PlatformRender>> = {};
 beforeAll(async () => {
   for (const env of ENVS) renders[env] = await renderPlatform(env, { passThrough: PASS_THROUGH });
 });
+afterAll(() => cleanupRenders());
 
 describe.each(ENVS)('%s-platform', (env) => {
   const r = () => renders[env]!;

@@ -83,8 +83,18 @@ export interface PlatformRender {
   readonly dir: string;
 }
 
+/** Temporary directories this module created (synth output, extracted charts, renders): removed by cleanupRenders(). */
+const temporary: string[] = [];
+
+/** Removes every temporary directory the renders of this process created. */
+export function cleanupRenders(): void {
+  for (const dir of temporary.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+  extracted.clear();
+}
+
 function synthesize(env: 'dev' | 'prod'): { stacks: Record<string, Json>; outdir: string } {
   const app = Testing.app();
+  temporary.push(app.outdir);
   buildApp(app, loadEnvironments([env]));
   app.synth();
   const dir = path.join(app.outdir, 'stacks');
@@ -158,6 +168,7 @@ function chartDir(chart: string): string {
   let dir = extracted.get(key);
   if (!dir) {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), `chart-${key}-`));
+    temporary.push(dir);
     execFileSync('tar', ['-xzf', chart, '-C', dir]);
     const [top] = fs.readdirSync(dir);
     dir = path.join(dir, top!);
@@ -315,6 +326,7 @@ export async function renderPlatform(env: 'dev' | 'prod', options: RenderOptions
   const stackDir = path.join(outdir, 'stacks', stackId);
   const kubeVersion = loadEnvironments([env])[0]!.config.cluster.kubernetesVersion;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `render-${env}-`));
+  temporary.push(dir);
   const findings: Finding[] = [];
   const parents = ancestry(platform);
 
