@@ -1,4 +1,5 @@
-// npm run bench:api [-- --db postgres|pglite|both] [--rps 200] [--seconds 5] [--cases 100000] [--json]
+// npm run bench:api [-- --db postgres|pglite|both] [--rps 200] [--seconds 5] [--cases 100000] [--only /stats]
+//                   [--stats-cache-seconds 2] [--json]
 // A year of history (100k cases, 200 engineers, a cycle a minute) behind the API; each endpoint is driven open-loop
 // at a fixed request rate (requests leave on schedule whether or not earlier ones returned, and latency counts from
 // the scheduled instant, so queueing shows), one endpoint at a time. Reports p50/p99 per endpoint against the
@@ -92,7 +93,7 @@ async function main() {
     options: {
       db: { type: 'string', default: 'both' }, rps: { type: 'string', default: '200' }, seconds: { type: 'string', default: '5' },
       cases: { type: 'string', default: '100000' }, engineers: { type: 'string', default: '200' }, cycles: { type: 'string', default: '525600' },
-      'stats-cache-seconds': { type: 'string', default: '2' }, json: { type: 'boolean' },
+      'stats-cache-seconds': { type: 'string', default: '2' }, json: { type: 'boolean' }, only: { type: 'string' },
     },
   });
   const rps = Number(values.rps);
@@ -114,7 +115,7 @@ async function main() {
     const s = await startServer(env);
     try {
       const rows = [];
-      for (const e of endpoints(seed.cases, seed.engineers)) {
+      for (const e of endpoints(seed.cases, seed.engineers).filter((x) => !values.only || x.name.includes(values.only!))) {
         const base = `http://127.0.0.1:${e.ops ? s.opsPort : s.port}`;
         await drive(base, e, Math.min(rps, 100), 1); // warm-up (JIT, plans, caches)
         const c0 = cpuMs(s.child.pid!);
