@@ -61,6 +61,13 @@ CREATE TABLE queue_cursor (
   updated_at         timestamptz NOT NULL DEFAULT now()
 );
 
+-- When periodic maintenance (the retention purge) last ran, so whichever process runs cycles (worker or CronJob
+-- Job) runs it once a day.
+CREATE TABLE maintenance (
+  name        text PRIMARY KEY,
+  last_run_at timestamptz NOT NULL
+);
+
 -- Retention: the decision log stays append-only except for deleting entries older than the retention cutoff, and
 -- only inside a purge that declares that cutoff (SET LOCAL case_assigner.retention_cutoff), never less than 30 days
 -- old. UPDATE is refused as before.

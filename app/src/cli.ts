@@ -23,7 +23,8 @@ commands:
   serve [--with-worker]   HTTP API and the built web UI (port 8000), probes and /metrics on a separate port (9464);
                           --with-worker also runs cycles in-process
   assign --once           run one assignment cycle and exit (what the Kubernetes CronJob runs); exit 1 if it failed
-  worker                  run a cycle every pollIntervalSeconds until SIGTERM (and the retention purge daily)
+  worker                  run a cycle every pollIntervalSeconds until SIGTERM (and the retention purge daily;
+                          assign --once runs it too when a day has passed)
   migrate                 apply pending database migrations
   purge                   delete history older than retention.days (resolved cases, decisions, cycles)
   redrive                 put dead-lettered assignments back in the outbox (after fixing the cause) [--id N]
@@ -94,21 +95,20 @@ async function main(): Promise<number> {
     return fn(db);
   }
 
+  async function purgeIfDue(db: Db, settings: Settings): Promise<void> {
+    const r = await new SqlStore(db).purgeIfDue(new Date(), settings.retention.days);
+    if (r) log.info('retention purge', { retentionDays: settings.retention.days, ...r });
+  }
+
   /** Runs cycles every pollIntervalSeconds (and the retention purge once a day); resolves a stop function. */
   function startWorker(db: Db, settings: Settings, observe?: Parameters<typeof cycleDeps>[3]): () => Promise<void> {
     const deps = cycleDeps(db, settings, log, observe);
     let stopped = false;
     let timer: NodeJS.Timeout | undefined;
     let running: Promise<unknown> = Promise.resolve();
-    let lastPurge = 0;
     const tick = () => {
       running = runCycle(deps)
-        .then(async () => {
-          if (Date.now() - lastPurge < 86_400_000) return;
-          lastPurge = Date.now();
-          const cutoff = new Date(Date.now() - settings.retention.days * 86_400_000);
-          log.info('retention purge', { cutoff: cutoff.toISOString(), ...(await new SqlStore(db).purgeExpired(cutoff)) });
-        })
+        .then(() => purgeIfDue(db, settings))
         .catch((err) => log.error('cycle crashed', { error: describeError(err) }))
         .finally(() => {
           if (!stopped) timer = setTimeout(tick, settings.pollIntervalSeconds * 1000);
@@ -150,6 +150,8 @@ async function main(): Promise<number> {
       const settings = loadSettings(o.settings);
       return withDb(settings, async (db) => {
         const r = await runCycle(cycleDeps(db, settings, log));
+        // The CronJob is the only process in cronjob mode: it runs the daily retention purge too.
+        await purgeIfDue(db, settings).catch((err) => log.error('retention purge failed', { error: describeError(err) }));
         await db.close();
         return r.outcome === 'ok' ? 0 : 1;
       });

@@ -97,6 +97,14 @@ describePg('a year of history (PostgreSQL)', () => {
     expect(await db.query(`SELECT 1 FROM assignments a LEFT JOIN cases c ON c.id = a.case_id WHERE c.id IS NULL`)).toEqual({ rows: [] });
   });
 
+  it('runs the purge once a day whichever process asks (worker or CronJob run)', async () => {
+    const store = new SqlStore(db);
+    const hour = 3_600_000;
+    expect(await store.purgeIfDue(new Date(NOW.getTime() + hour), 100)).not.toBeNull();
+    expect(await store.purgeIfDue(new Date(NOW.getTime() + 2 * hour), 100)).toBeNull();
+    expect(await store.purgeIfDue(new Date(NOW.getTime() + 26 * hour), 100)).toEqual({ cases: expect.any(Number), decisions: expect.any(Number), cycles: expect.any(Number) });
+  });
+
   it('keeps the decision log append-only outside a purge, and a purge cannot declare a cutoff under 30 days', async () => {
     await expect(db.query(`DELETE FROM decisions WHERE id = (SELECT min(id) FROM decisions)`)).rejects.toThrow(/append-only \(DELETE refused\)/);
     await expect(db.query(`UPDATE decisions SET outcome = 'flagged' WHERE id = (SELECT min(id) FROM decisions)`)).rejects.toThrow(/append-only \(UPDATE refused\)/);

@@ -145,6 +145,18 @@ export class SqlStore implements Store {
     return r.rows.length;
   }
 
+  /** Runs the retention purge when it last ran more than a day ago (any process; one wins the row). */
+  async purgeIfDue(now: Date, retentionDays: number): Promise<{ cases: number; decisions: number; cycles: number } | null> {
+    const due = await this.db.query(
+      `INSERT INTO maintenance (name, last_run_at) VALUES ('retention', $1)
+       ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at WHERE maintenance.last_run_at < $1::timestamptz - interval '1 day'
+       RETURNING 1`,
+      [now],
+    );
+    if (due.rows.length === 0) return null;
+    return this.purgeExpired(new Date(now.getTime() - retentionDays * 86_400_000));
+  }
+
   /**
    * Retention: deletes resolved cases (with their assignments and decisions) resolved before `cutoff`, and cycles
    * and rejected records older than it, in chunks (short transactions). The decision log's trigger allows these
