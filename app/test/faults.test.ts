@@ -437,6 +437,17 @@ describePg('faults: a real queue API and assignment API (PostgreSQL)', () => {
       expect(await count(db, `cycles WHERE error LIKE 'reaped%'`)).toBeGreaterThanOrEqual(1);
     });
 
+    it('every connection carries the server-side timeouts (settings database.*)', async () => {
+      const { url } = await freshDb();
+      const d = connectPostgres(url, 1, { lockTimeoutMs: 1234, statementTimeoutMs: 5678, idleInTransactionTimeoutMs: 9012 });
+      open.push(d);
+      const show = async (name: string) => (await d.query<Record<string, string>>(`SHOW ${name}`)).rows[0][name];
+      expect([await show('lock_timeout'), await show('statement_timeout'), await show('idle_in_transaction_session_timeout')]).toEqual(['1234ms', '5678ms', '9012ms']);
+      const def = connectPostgres(url);
+      open.push(def);
+      expect((await def.query<{ idle_in_transaction_session_timeout: string }>('SHOW idle_in_transaction_session_timeout')).rows[0].idle_in_transaction_session_timeout).toBe('15s');
+    });
+
     it('readiness turns red when no cycle completed in N intervals', async () => {
       const { db } = await freshDb();
       const ops = await buildOpsServer({ db, metrics: createMetrics(db, { defaultMetrics: false }), atRiskMinutes: 30, maxCycleAgeSeconds: 1 });

@@ -47,6 +47,22 @@ describe('HttpQueue', () => {
   });
 });
 
+describe('HttpQueue pagination', () => {
+  const pagination = { nextPath: 'meta.next', param: 'cursor', pageSizeParam: 'limit', pageSize: 100 };
+  it('sends the page token and size, returns the next token; a repeated or oversized token ends the sweep with a reject', async () => {
+    reply = { status: 200, body: JSON.stringify({ items: [{ id: 1 }], meta: { next: 'abc' } }) };
+    const q = new HttpQueue({ url: `${base}/cases`, itemsPath: 'items', sinceParam: 'since', headers: {}, timeoutSeconds: 5, pagination });
+    expect((await q.fetch(null, new Date(), 'xyz')).nextPageToken).toBe('abc');
+    expect(seen[0].url).toBe('/cases?limit=100&cursor=xyz');
+    const same = await q.fetch(null, new Date(), 'abc');
+    expect(same).toMatchObject({ nextPageToken: null, rejects: [{ reason: 'queue API returned the same page token twice' }] });
+    reply = { status: 200, body: JSON.stringify({ items: [], meta: { next: 'x'.repeat(5000) } }) };
+    expect(await q.fetch(null, new Date(), null)).toMatchObject({ nextPageToken: null, rejects: [{ reason: 'queue API page token longer than 4096 characters' }] });
+    reply = { status: 200, body: JSON.stringify({ items: [], meta: { next: null } }) };
+    expect((await q.fetch(null, new Date(), 'abc')).nextPageToken).toBeNull();
+  });
+});
+
 describe('HttpAssignmentSink', () => {
   const item = { assignmentId: 7, caseId: 'C-1', engineerId: 'ana', engineerEmail: 'ana@example.com', assignedAt: new Date('2026-01-05T10:00:00Z'), ladderStep: 0, policyVersion: 'ours-1.abc', idempotencyKey: 'case-assigner:C-1:1', attempts: 0 };
 

@@ -30,6 +30,7 @@ export interface HttpQueueOptions {
 
 /** Bound on a response body kept (assignment API refusals) or read (error answers). */
 const MAX_BODY = 2000;
+const MAX_TOKEN = 4096;
 
 export class HttpQueue implements QueueSource {
   readonly listsAllOpenCases: boolean;
@@ -64,6 +65,10 @@ export class HttpQueue implements QueueSource {
     if (pg) {
       const t = pick(body, pg.nextPath);
       if ((typeof t === 'string' && t !== '') || typeof t === 'number') next = String(t);
+      // Stored in queue_cursor between cycles: a token this long is not one.
+      if (next !== null && next.length > MAX_TOKEN) {
+        return { records: items, rejects: [{ reason: `queue API page token longer than ${MAX_TOKEN} characters`, record: null }], nextPageToken: null };
+      }
       // A token that does not change would loop forever: treat it as the end, loudly.
       if (next !== null && next === pageToken) {
         return { records: items, rejects: [{ reason: 'queue API returned the same page token twice', record: null }], nextPageToken: null };
