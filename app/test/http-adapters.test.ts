@@ -60,6 +60,10 @@ describe('HttpQueue pagination', () => {
     expect(await q.fetch(null, new Date(), null)).toMatchObject({ nextPageToken: null, rejects: [{ reason: 'queue API page token longer than 4096 characters' }] });
     reply = { status: 200, body: JSON.stringify({ items: [], meta: { next: null } }) };
     expect((await q.fetch(null, new Date(), 'abc')).nextPageToken).toBeNull();
+    // A response beyond the size bound fails the page (the cursor keeps its place) instead of exhausting memory.
+    reply = { status: 200, body: JSON.stringify({ items: Array.from({ length: 1000 }, (_, i) => ({ id: i })) }) };
+    const small = new HttpQueue({ url: `${base}/cases`, itemsPath: 'items', headers: {}, timeoutSeconds: 5, maxResponseBytes: 1000 });
+    await expect(small.fetch(null)).rejects.toThrow(/sent more than 1000 bytes/);
   });
 });
 

@@ -26,11 +26,33 @@ export interface HttpQueueOptions {
   readonly listsAllOpenCases?: boolean;
   /** URL of one case, `{id}` replaced by the URL-encoded id (re-check before freeing a case a listing missed). */
   readonly caseUrl?: string;
+  /** A response larger than this fails the page instead of exhausting memory (default 64 MiB). */
+  readonly maxResponseBytes?: number;
 }
 
 /** Bound on a response body kept (assignment API refusals) or read (error answers). */
 const MAX_BODY = 2000;
 const MAX_TOKEN = 4096;
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+/** The body as text, or null when it exceeds `max` bytes (reading stops there). */
+async function readLimited(res: Response, max: number): Promise<string | null> {
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
 
 export class HttpQueue implements QueueSource {
   readonly listsAllOpenCases: boolean;
@@ -54,8 +76,10 @@ export class HttpQueue implements QueueSource {
       throw new Error(`queue API ${url.origin}${url.pathname} answered ${res.status}`);
     }
     let body: unknown;
+    const text = await readLimited(res, this.o.maxResponseBytes ?? MAX_RESPONSE_BYTES);
+    if (text === null) throw new Error(`queue API ${url.origin}${url.pathname} sent more than ${this.o.maxResponseBytes ?? MAX_RESPONSE_BYTES} bytes (ask for smaller pages)`);
     try {
-      body = await res.json();
+      body = JSON.parse(text);
     } catch {
       return { records: [], rejects: [{ reason: 'response is not JSON', record: null }] };
     }
