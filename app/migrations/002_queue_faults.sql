@@ -58,6 +58,8 @@ CREATE TABLE queue_cursor (
   sweep_started_at   timestamptz,
   next_since         timestamptz,
   last_full_sweep_at timestamptz,
+  -- Which queue (URL and since parameter) the position belongs to: another queue starts from scratch.
+  source             text,
   updated_at         timestamptz NOT NULL DEFAULT now()
 );
 

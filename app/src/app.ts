@@ -55,5 +55,6 @@ export function cycleDeps(db: Db, s: Settings, log: Logger, observe?: CycleDeps[
   return {
     store: new SqlStore(db), ...a, engineers: s.engineerList, policyConfig: s.policy, log, observe,
     reading: s.reading, outbox: s.outbox, deadlineSeconds: s.cycle.deadlineSeconds,
+    queueKey: s.queue.type === 'http' ? `${s.queue.url} ${s.queue.sinceParam ?? ''}` : 'simulated',
   };
 }

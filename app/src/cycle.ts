@@ -39,6 +39,8 @@ export interface CycleDeps {
   readonly outbox?: Partial<OutboxPolicy>;
   /** Wall-clock budget of one cycle: no new page, lookup or post is started after it (default 120 s). */
   readonly deadlineSeconds?: number;
+  /** Identifies the queue (URL, since parameter): a stored read position of another queue is not reused. */
+  readonly queueKey?: string;
 }
 
 export type CycleEvent =
@@ -125,11 +127,16 @@ export async function runCycle(deps: CycleDeps, now: Date = new Date()): Promise
 async function readQueue(deps: CycleDeps, cycleId: number, now: Date, deadline: number, out: { fetched: number; skipped: number; pages: number; complete: boolean; reconciled: number }) {
   const { store, queue, log } = deps;
   const r = { ...DEFAULT_READING, ...deps.reading };
+  const source = deps.queueKey ?? null;
   let cur = await store.getCursor();
+  if (cur && (cur.source ?? null) !== source) {
+    log.warn('queue changed: reading it from the start', { cycleId });
+    cur = null;
+  }
   if (!cur || cur.pageToken === null) {
     const fullDue = queue.listsAllOpenCases === true && r.fullSweepEveryMinutes > 0 && (!cur?.lastFullSweepAt || now.getTime() - cur.lastFullSweepAt.getTime() >= r.fullSweepEveryMinutes * 60_000);
     const since = fullDue || !cur?.nextSince ? null : new Date(cur.nextSince.getTime() - r.overlapSeconds * 1000);
-    cur = { mode: since === null ? 'full' : 'incremental', since, pageToken: null, sweepStartedAt: now, nextSince: cur?.nextSince ?? null, lastFullSweepAt: cur?.lastFullSweepAt ?? null };
+    cur = { mode: since === null ? 'full' : 'incremental', since, pageToken: null, sweepStartedAt: now, nextSince: cur?.nextSince ?? null, lastFullSweepAt: cur?.lastFullSweepAt ?? null, source };
   }
   let token: string | null = cur.pageToken;
   try {
@@ -166,7 +173,7 @@ async function readQueue(deps: CycleDeps, cycleId: number, now: Date, deadline: 
     out.reconciled = await reconcile(deps, cycleId, sweepStart, now, deadline, r.reconcileLimit);
     lastFull = sweepStart;
   }
-  const next: QueueCursor = { mode: 'incremental', since: null, pageToken: null, sweepStartedAt: null, nextSince: sweepStart, lastFullSweepAt: lastFull };
+  const next: QueueCursor = { mode: 'incremental', since: null, pageToken: null, sweepStartedAt: null, nextSince: sweepStart, lastFullSweepAt: lastFull, source };
   await store.saveCursor(next, now);
 }
 

@@ -205,6 +205,16 @@ describePg('faults: a real queue API and assignment API (PostgreSQL)', () => {
     });
   });
 
+  it('a different queue (URL or since parameter) is read from the start, not from the old position', async () => {
+    const { db } = await freshDb();
+    addCases(3, 'Q', (i) => T0 - 600_000 + i * 1000);
+    await cycle({ ...deps(db), queueKey: 'https://old/cases since' }, 0);
+    await cycle({ ...deps(db), queueKey: 'https://old/cases since' }, 60_000);
+    expect(fq.requests[fq.requests.length - 1].since).not.toBeNull();
+    await cycle({ ...deps(db), queueKey: 'https://new/cases since' }, 120_000);
+    expect(fq.requests[fq.requests.length - 1]).toEqual({ since: null, pageToken: null });
+  });
+
   describe('row 4: a later record escalates, moves or reopens a case', () => {
     it('updates severity, product, deadline and weight; an escalation keeps the SLA clock from creation; reopened cases wait again', async () => {
       const { db } = await freshDb();

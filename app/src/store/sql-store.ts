@@ -57,22 +57,22 @@ export class SqlStore implements Store {
   }
 
   async getCursor(): Promise<QueueCursor | null> {
-    const r = await this.db.query<{ mode: 'incremental' | 'full'; since: Date | null; page_token: string | null; sweep_started_at: Date | null; next_since: Date | null; last_full_sweep_at: Date | null }>(
-      `SELECT mode, since, page_token, sweep_started_at, next_since, last_full_sweep_at FROM queue_cursor WHERE id = 1`,
+    const r = await this.db.query<{ mode: 'incremental' | 'full'; since: Date | null; page_token: string | null; sweep_started_at: Date | null; next_since: Date | null; last_full_sweep_at: Date | null; source: string | null }>(
+      `SELECT mode, since, page_token, sweep_started_at, next_since, last_full_sweep_at, source FROM queue_cursor WHERE id = 1`,
     );
     const c = r.rows[0];
     const d = (x: Date | null) => (x === null ? null : new Date(x));
-    return c ? { mode: c.mode, since: d(c.since), pageToken: c.page_token, sweepStartedAt: d(c.sweep_started_at), nextSince: d(c.next_since), lastFullSweepAt: d(c.last_full_sweep_at) } : null;
+    return c ? { mode: c.mode, since: d(c.since), pageToken: c.page_token, sweepStartedAt: d(c.sweep_started_at), nextSince: d(c.next_since), lastFullSweepAt: d(c.last_full_sweep_at), source: c.source } : null;
   }
 
   async saveCursor(c: QueueCursor, now: Date): Promise<void> {
     await this.db.query(
-      `INSERT INTO queue_cursor (id, mode, since, page_token, sweep_started_at, next_since, last_full_sweep_at, updated_at)
-       VALUES (1, $1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO queue_cursor (id, mode, since, page_token, sweep_started_at, next_since, last_full_sweep_at, updated_at, source)
+       VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (id) DO UPDATE SET mode = excluded.mode, since = excluded.since, page_token = excluded.page_token,
          sweep_started_at = excluded.sweep_started_at, next_since = excluded.next_since, last_full_sweep_at = excluded.last_full_sweep_at,
-         updated_at = excluded.updated_at`,
-      [c.mode, c.since, c.pageToken, c.sweepStartedAt, c.nextSince, c.lastFullSweepAt, now],
+         updated_at = excluded.updated_at, source = excluded.source`,
+      [c.mode, c.since, c.pageToken, c.sweepStartedAt, c.nextSince, c.lastFullSweepAt, now, c.source ?? null],
     );
   }
 

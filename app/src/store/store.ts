@@ -81,6 +81,8 @@ export interface QueueCursor {
   /** `since` of the next sweep (the start of the last complete one, before the overlap is subtracted). */
   readonly nextSince: Date | null;
   readonly lastFullSweepAt: Date | null;
+  /** The queue this position belongs to (its URL and since parameter); a different one starts afresh. */
+  readonly source?: string | null;
 }
 
 export interface Store {
