@@ -262,14 +262,16 @@ describePg('faults: a real queue API and assignment API (PostgreSQL)', () => {
       await other.connect();
       await other.query('BEGIN');
       await other.query(`SELECT id FROM cases WHERE id = 'X-00002' FOR UPDATE`);
-      // ...the plan takes its snapshot (X-00002 waiting) and blocks on that row when it writes the assignment...
+      // ...the plan takes its snapshot (X-00002 waiting) and blocks on that row when it locks what it will assign...
       fq.cases.clear();
       const planning = cycle(deps(db), 60_000);
-      for (let i = 0; i < 100; i++) {
-        const w = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE cases c SET status = ''assigned''%'`);
-        if (w[0].n > 0) break;
-        await new Promise((r) => setTimeout(r, 50));
+      let blocked = false;
+      for (let i = 0; i < 200 && !blocked; i++) {
+        const w = await rows<{ n: number }>(db, `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%plan: lock planned cases%'`);
+        blocked = w[0].n > 0;
+        if (!blocked) await new Promise((r) => setTimeout(r, 50));
       }
+      expect(blocked).toBe(true);
       // ...while the other worker stores the queue's "resolved" for it and commits.
       const otherDb: Db = {
         kind: 'postgres', close: async () => undefined, exec: async (s) => void (await other.query(s)),
