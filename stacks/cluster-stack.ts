@@ -1,4 +1,4 @@
-import { Fn, TerraformLocal, TerraformOutput, Token } from 'cdktf';
+import { DataResource, Fn, TerraformLocal, TerraformOutput, Token } from 'cdktf';
 import { Construct } from 'constructs';
 import { DataAzurermClientConfig } from '@cdktf/provider-azurerm/lib/data-azurerm-client-config';
 import { ResourceGroup } from '@cdktf/provider-azurerm/lib/resource-group';
@@ -9,6 +9,8 @@ import { TlsProvider } from '@cdktf/provider-tls/lib/provider';
 import { BootstrapToken } from '../constructs/cluster/bootstrap-token';
 import { assertTerraformSafe, Base64Encoder, ClusterSecretNames, renderCloudInit, staticBase64 } from '../constructs/cluster/cloud-init';
 import { ClusterDns } from '../constructs/cluster/cluster-dns';
+import { ImageCredentialProviderSettings } from '../constructs/cluster/image-credential-provider';
+import { MISSING_SHA256_MESSAGE } from '../config/validate/credential-provider';
 import { clusterHandoffRecords } from '../constructs/cluster/handoff-records';
 import { ClusterSecrets } from '../constructs/cluster/cluster-secrets';
 import { InternalLoadBalancer } from '../constructs/cluster/internal-load-balancer';
@@ -197,9 +199,14 @@ export class ClusterStack extends EnvironmentStack {
     };
     // A cross-stack reference inside a function call is not turned into remote state by cdktf: go through a local.
     const keyVaultUri = new TerraformLocal(this, 'key_vault_uri', props.keyVault.vaultUri).asString;
+    const clientConfig = new DataAzurermClientConfig(this, 'client-config', {});
+    const workerCredentialProvider = this.imageCredentialProvider(workerIdentity.clientId, clientConfig.tenantId);
     const customData = (nodeName: string, role: NodeRole, identityClientId: string, joinAfter?: string): string => {
       const doc = renderCloudInit(
-        { cluster: settings, node: { role, nodeName }, keyVaultUri, identityClientId, secretNames: SECRET_NAMES, pki, bootstrapTokenRotation: c.bootstrapToken.rotation, etcdDiskLun: ETCD_DISK_LUN, apiWaitMinutes: c.readinessTimeoutMinutes, ...(joinAfter ? { joinAfter } : {}) },
+        {
+          cluster: settings, node: { role, nodeName }, keyVaultUri, identityClientId, secretNames: SECRET_NAMES, pki, bootstrapTokenRotation: c.bootstrapToken.rotation, etcdDiskLun: ETCD_DISK_LUN, apiWaitMinutes: c.readinessTimeoutMinutes, ...(joinAfter ? { joinAfter } : {}),
+          ...(role === 'worker' && workerCredentialProvider ? { imageCredentialProvider: workerCredentialProvider } : {}),
+        },
         terraformBase64,
       );
       assertTerraformSafe(doc, `cloud-init of ${nodeName}`);
@@ -258,7 +265,6 @@ export class ClusterStack extends EnvironmentStack {
       dependsOn: [...secrets.roleAssignments, ...Object.values(this.dns.records)],
     });
 
-    const clientConfig = new DataAzurermClientConfig(this, 'client-config', {});
     this.platformInputs = {
       connection: {
         endpoint: this.apiEndpoint,
@@ -268,7 +274,8 @@ export class ClusterStack extends EnvironmentStack {
       },
       // Calico (VXLAN, MTU 1350) is the platform stack's first release; see docs/cluster.md.
       cniInstalledByCluster: false,
-      // The platform grants it AcrPull on the environment's registry (workload pods run on workers).
+      // The platform grants it AcrPull on the environment's registry (workload pods run on workers); the workers'
+      // kubelets use it through acr-credential-provider (imageCredentialProvider below).
       kubeletIdentity: { principalId: workerIdentity.principalId, clientId: workerIdentity.clientId },
       ...(cloudIdentity
         ? {
@@ -303,5 +310,24 @@ export class ClusterStack extends EnvironmentStack {
     new TerraformOutput(this, 'pod_cidr', { value: c.podCidr });
     new TerraformOutput(this, 'service_cidr', { value: c.serviceCidr });
     new TerraformOutput(this, 'readiness_gates', { value: gates, description: 'Extension ids: known only once every node has bootstrapped.' });
+  }
+
+  /**
+   * The workers' kubelet image credential provider for the environment's registry (`services.registry`): workload pods
+   * run on workers, whose identity gets AcrPull in `<env>-platform`. Control planes get none: only tolerating
+   * platform pods run there, from public registries, and their identity (which reads the CA keys) gets no registry
+   * role. The binary's SHA-256 has no default (none is published upstream): without it the nodes are rendered without
+   * the provider and this precondition fails every plan of the stack, with what to set.
+   */
+  private imageCredentialProvider(workerClientId: string, tenantId: string): ImageCredentialProviderSettings | undefined {
+    const { config } = this;
+    if (!config.services.registry) return undefined;
+    const { version, sha256 } = config.cluster.imageCredentialProvider;
+    const pinned = new TerraformLocal(this, 'acr_credential_provider_sha256', sha256 ?? '');
+    new DataResource(this, 'acr-credential-provider-pin', {
+      input: { version, sha256: pinned.asString },
+      lifecycle: { precondition: [{ condition: Fn.can(Fn.regex('^[0-9a-f]{64}$', pinned.asString)), errorMessage: MISSING_SHA256_MESSAGE(version).replace('<env>', config.name) }] },
+    });
+    return sha256 ? { version, sha256, tenantId, identityClientId: workerClientId } : undefined;
   }
 }

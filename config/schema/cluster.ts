@@ -130,6 +130,22 @@ export const clusterSchema = z.strictObject({
       rotation: z.number().int().min(1).default(1),
     })
     .prefault({}),
+  /**
+   * The kubelet's Azure Container Registry credential provider on the workers (`acr-credential-provider`, a release
+   * asset of kubernetes-sigs/cloud-provider-azure): without it the nodes pull the tool's image anonymously and fail.
+   * Installed when `services.registry` exists; see docs/cluster.md.
+   */
+  imageCredentialProvider: z
+    .strictObject({
+      /** cloud-provider-azure release, `1.MINOR.PATCH` with MINOR = the Kubernetes minor. @default '1.36.5' */
+      version: z.string().regex(/^1\.\d+\.\d{1,2}$/, { error: 'expected a cloud-provider-azure release 1.MINOR.PATCH, e.g. 1.36.5' }).default('1.36.5'),
+      /**
+       * SHA-256 of that release's `azure-acr-credential-provider-linux-amd64` asset. No default and no checksum file
+       * is published upstream: take it yourself (`sha256sum`, docs/cluster.md). Required to deploy with a registry.
+       */
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'expected a SHA-256: 64 lower-case hex digits (sha256sum of the release asset)' }).optional(),
+    })
+    .prefault({}),
   /** How long each node's readiness gate waits for the bootstrap sentinel before failing the deployment. @default 30 */
   readinessTimeoutMinutes: z.number().int().min(5).max(80).default(30),
 });

@@ -7,6 +7,7 @@ import { validatePostgres, validatePrivateEndpointSubnet, validateServiceNames, 
 import { validateExpectedChurn } from './churn';
 import { validatePlatform } from './platform';
 import { clusterValidators } from './cluster';
+import { validateImageCredentialProvider } from './credential-provider';
 import { validateBgp, validateGateway, validateIpsecPolicy, validateOnPremises } from './vpn';
 
 /**
@@ -28,6 +29,7 @@ export const VALIDATORS: ReadonlyArray<ConfigValidator> = [
   validateExpectedChurn,
   validatePlatform,
   ...clusterValidators,
+  validateImageCredentialProvider,
 ];
 
 export function validateEnvironment(config: EnvironmentConfig): ConfigProblem[] {

@@ -1,6 +1,16 @@
+import { gzipSync } from 'zlib';
 import { stringify } from 'yaml';
 import { ETCD_DISK_MOUNT, KubeadmClusterSettings, KubeadmNodeSettings, BOOTSTRAP_TOKEN_PLACEHOLDER, renderKubeadmConfig } from './kubeadm-config';
-import { readScript } from './scripts';
+import {
+  CREDENTIAL_PROVIDER_CLOUD_CONFIG_PATH,
+  CREDENTIAL_PROVIDER_CONFIG_PATH,
+  credentialProviderEnv,
+  ImageCredentialProviderSettings,
+  renderCredentialProviderCloudConfig,
+  renderCredentialProviderConfig,
+  validateCredentialProviderSettings,
+} from './image-credential-provider';
+import { NodeScript, readScript } from './scripts';
 
 /** Turns file content into the base64 text of a `write_files` entry. The stack passes one that defers to Terraform for tokens. */
 export type Base64Encoder = (text: string) => string;
@@ -44,6 +54,11 @@ export interface NodeCloudInitProps {
    * that node is a labelled control plane with a healthy etcd member before `kubeadm join`. @default none
    */
   readonly joinAfter?: string;
+  /**
+   * The kubelet's ACR credential provider (binary pinned by version and SHA-256, downloaded and verified at boot,
+   * config files, kubelet flags). Nodes without it pull only public images. @default none
+   */
+  readonly imageCredentialProvider?: ImageCredentialProviderSettings;
 }
 
 /** Kernel modules for containerd's overlay snapshotter and bridged pod traffic through iptables. */
@@ -85,6 +100,7 @@ export function renderNodeEnv(props: NodeCloudInitProps): string {
     ['KV_SECRET_FRONT_PROXY_CA_KEY', props.secretNames.frontProxyCaKey],
     ['KV_SECRET_ETCD_CA_KEY', props.secretNames.etcdCaKey],
     ['KV_SECRET_SA_KEY', props.secretNames.serviceAccountKey],
+    ...(props.imageCredentialProvider ? credentialProviderEnv(props.imageCredentialProvider) : []),
   ];
   return entries.map(([k, v]) => `${k}=${v}\n`).join('');
 }
@@ -93,7 +109,7 @@ interface WriteFile {
   path: string;
   permissions: string;
   owner: string;
-  encoding: 'b64';
+  encoding: 'b64' | 'gz+b64';
   content: string;
 }
 
@@ -102,30 +118,49 @@ function file(path: string, content: string, permissions: string, encode: Base64
 }
 
 /**
- * The `#cloud-config` document of one node. Every file travels base64-encoded (`encoding: b64`), so the document
+ * A node script, gzipped (`encoding: gz+b64`, which cloud-init's write_files inflates): the scripts are most of the
+ * document, and Azure caps custom_data at 65,535 characters of base64. Scripts hold no Terraform references, and
+ * zlib's gzip header carries no timestamp, so the output is byte-stable. shellcheck runs on the source files and on
+ * the inflated copies (test/cluster).
+ */
+function script(path: string, name: NodeScript): WriteFile {
+  return { path, permissions: '0755', owner: 'root:root', encoding: 'gz+b64', content: gzipSync(Buffer.from(readScript(name), 'utf8'), { level: 9 }).toString('base64') };
+}
+
+/**
+ * The `#cloud-config` document of one node. Every file travels base64-encoded (`encoding: b64`, scripts gzipped first), so the document
  * itself holds no quotes or `${`: Terraform tokens (vault URI, identity, certificates) can be embedded safely and
  * the whole document handed to `base64encode()`. Private keys and the bootstrap token are not in it: the node reads
  * them from Key Vault at boot.
  */
 export function renderCloudInit(props: NodeCloudInitProps, encode: Base64Encoder = staticBase64): string {
   const controlPlane = props.node.role !== 'worker';
+  const provider = props.imageCredentialProvider;
+  if (provider) validateCredentialProviderSettings(provider, props.cluster.kubernetesVersion);
+  const node = provider ? { ...props.node, imageCredentialProvider: true } : props.node;
   const sysctl = Object.entries(SYSCTLS).map(([k, v]) => `${k} = ${v}\n`).join('');
   const files: WriteFile[] = [
     file('/etc/modules-load.d/kubernetes.conf', KERNEL_MODULES.map((m) => `${m}\n`).join(''), '0644'),
     file('/etc/sysctl.d/90-kubernetes.conf', sysctl, '0644'),
     file('/etc/k8s-bootstrap/node.env', renderNodeEnv(props), '0644', encode),
-    file('/etc/k8s-bootstrap/kubeadm.yaml', renderKubeadmConfig(props.cluster, props.node), '0600'),
+    file('/etc/k8s-bootstrap/kubeadm.yaml', renderKubeadmConfig(props.cluster, node), '0600'),
+    ...(provider
+      ? [
+          file(CREDENTIAL_PROVIDER_CONFIG_PATH, renderCredentialProviderConfig(provider), '0644'),
+          file(CREDENTIAL_PROVIDER_CLOUD_CONFIG_PATH, renderCredentialProviderCloudConfig(provider), '0644', encode),
+        ]
+      : []),
     file('/etc/k8s-bootstrap/pki/ca.crt', props.pki.caCertPem, '0644', encode),
     ...(controlPlane
       ? [
           file('/etc/k8s-bootstrap/pki/front-proxy-ca.crt', props.pki.frontProxyCaCertPem, '0644', encode),
           file('/etc/k8s-bootstrap/pki/etcd-ca.crt', props.pki.etcdCaCertPem, '0644', encode),
           file('/etc/k8s-bootstrap/pki/sa.pub', props.pki.serviceAccountPublicKeyPem, '0644', encode),
-          file('/usr/local/sbin/k8s-ensure-token', readScript('k8s-ensure-token.sh'), '0755'),
+          script('/usr/local/sbin/k8s-ensure-token', 'k8s-ensure-token.sh'),
         ]
       : []),
-    file('/usr/local/sbin/kv-secret', readScript('kv-secret.sh'), '0755'),
-    file('/usr/local/sbin/k8s-bootstrap', readScript('k8s-bootstrap.sh'), '0755'),
+    script('/usr/local/sbin/kv-secret', 'kv-secret.sh'),
+    script('/usr/local/sbin/k8s-bootstrap', 'k8s-bootstrap.sh'),
   ];
   const doc = {
     // Belt and braces: the VM resource already disables password authentication.

@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { credentialProviderKubeletArgs } from './image-credential-provider';
 
 /** The kubeadm configuration API this stack writes (v1beta3 is removed in 1.36). */
 export const KUBEADM_API_VERSION = 'kubeadm.k8s.io/v1beta4';
@@ -34,6 +35,11 @@ export interface KubeadmNodeSettings {
   readonly role: NodeRole;
   /** Node name: equal to the Azure VM name (the cloud controller manager relies on it). */
   readonly nodeName: string;
+  /**
+   * The kubelet pulls from Azure Container Registry with the node's identity through the image credential provider
+   * (`--image-credential-provider-config` / `--image-credential-provider-bin-dir`, files from cloud-init.ts). @default false
+   */
+  readonly imageCredentialProvider?: boolean;
 }
 
 type Arg = { name: string; value: string };
@@ -47,7 +53,7 @@ function nodeRegistration(cluster: KubeadmClusterSettings, node: KubeadmNodeSett
     imagePullPolicy: 'IfNotPresent',
     // Workers carry no taint; control planes keep kubeadm's default so only tolerating pods land there.
     taints: controlPlane ? [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }] : [],
-    kubeletExtraArgs: cluster.externalCloudProvider ? [arg('cloud-provider', 'external')] : [],
+    kubeletExtraArgs: [...(cluster.externalCloudProvider ? [arg('cloud-provider', 'external')] : []), ...(node.imageCredentialProvider ? credentialProviderKubeletArgs() : [])],
   };
 }
 

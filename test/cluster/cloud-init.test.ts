@@ -6,7 +6,7 @@ import { parse } from 'yaml';
 import { assertTerraformSafe, renderCloudInit } from '../../constructs/cluster/cloud-init';
 import { renderReadinessGateScript } from '../../constructs/cluster/readiness-gate';
 import { scriptPath } from '../../constructs/cluster/scripts';
-import { nodeProps, ROLES } from './render';
+import { decodeWriteFile, nodeProps, ROLES } from './render';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cluster-cloud-init-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -21,7 +21,7 @@ interface WriteFile {
 function render(role: (typeof ROLES)[number]) {
   const text = renderCloudInit(nodeProps(role));
   const doc = parse(text) as { write_files: WriteFile[]; runcmd: string[][]; ssh_pwauth: boolean };
-  const files = Object.fromEntries(doc.write_files.map((f) => [f.path, Buffer.from(f.content, 'base64').toString('utf8')]));
+  const files = Object.fromEntries(doc.write_files.map((f) => [f.path, decodeWriteFile(f)]));
   return { text, doc, files };
 }
 
@@ -78,6 +78,9 @@ describe.each(ROLES)('cloud-init of a %s node', (role) => {
       const r = run('shellcheck', ['--shell=bash', '--severity=style', '-'], content);
       expect({ file, output: r.output, status: r.status }).toEqual({ file, output: '', status: 0 });
       expect(doc.write_files.find((f) => f.path === file)?.permissions).toBe('0755');
+      // Scripts travel gzipped (the custom_data budget) and inflate to exactly the shellchecked source file.
+      expect(doc.write_files.find((f) => f.path === file)?.encoding).toBe('gz+b64');
+      expect(content).toBe(fs.readFileSync(scriptPath(`${path.basename(file)}.sh` as 'kv-secret.sh'), 'utf8'));
     }
   });
 

@@ -4,6 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { parse, parseAllDocuments } from 'yaml';
 import { evaluateTerraformString } from './hcl-eval';
+import { decodeWriteFile } from './render';
 import { list, synthEnvironment } from './synth';
 
 /**
@@ -32,7 +33,7 @@ describe.each(['dev', 'prod'] as const)('synthesized custom_data (%s)', (env) =>
     fs.writeFileSync(file, text);
     expect(execFileSync('cloud-init', ['schema', '--config-file', file], { encoding: 'utf8' })).toMatch(/Valid/);
 
-    const files = Object.fromEntries((parse(text).write_files as any[]).map((f) => [f.path, Buffer.from(f.content, 'base64').toString('utf8')]));
+    const files = Object.fromEntries((parse(text).write_files as any[]).map((f) => [f.path, decodeWriteFile(f)]));
     expect(files['/etc/k8s-bootstrap/node.env']).toContain(`K8S_NODE_NAME=${name}\n`);
     expect(files['/etc/k8s-bootstrap/node.env']).toContain('KV_URI=https://kv-hyb-dev-x.vault.azure.net/\n');
     // A joining control plane joins after the one before it (ordered on the nodes); init and workers after nobody.

@@ -123,6 +123,29 @@ install_packages() {
   log "installed $(kubeadm version -o short), held kubelet kubeadm kubectl"
 }
 
+# install_credential_provider: the kubelet's ACR credential provider (nodes whose node.env names one), pinned by
+# version and SHA-256. Downloaded over the NAT egress like the packages, verified, and only then installed where
+# --image-credential-provider-bin-dir points: a wrong or truncated download stops the bootstrap and installs nothing.
+install_credential_provider() {
+  [ -n "${ACR_CREDENTIAL_PROVIDER_URL:-}" ] || return 0
+  step credential-provider
+  local download="$RUN_DIR/acr-credential-provider.download" actual
+  [[ "${ACR_CREDENTIAL_PROVIDER_SHA256:-}" =~ ^[0-9a-f]{64}$ ]] \
+    || fail "ACR_CREDENTIAL_PROVIDER_SHA256 '${ACR_CREDENTIAL_PROVIDER_SHA256:-}' is not a SHA-256 (64 lower-case hex digits): set cluster.imageCredentialProvider.sha256"
+  rm -f "$download"
+  retry 5 20 curl -fsSL --max-time 120 "$ACR_CREDENTIAL_PROVIDER_URL" -o "$download" \
+    || fail "could not download ${ACR_CREDENTIAL_PROVIDER_URL}: check the node subnet's NAT egress to github.com"
+  actual=$(sha256sum "$download" | awk '{ print $1 }')
+  if [ "$actual" != "$ACR_CREDENTIAL_PROVIDER_SHA256" ]; then
+    rm -f "$download"
+    fail "SHA-256 mismatch for ${ACR_CREDENTIAL_PROVIDER_URL}: expected ${ACR_CREDENTIAL_PROVIDER_SHA256}, got ${actual}; nothing installed (a changed release asset, or cluster.imageCredentialProvider.sha256 not taken from this version's asset)"
+  fi
+  install -d -m 0755 "$ACR_CREDENTIAL_PROVIDER_BIN_DIR"
+  install -m 0755 "$download" "$ACR_CREDENTIAL_PROVIDER_BIN_DIR/acr-credential-provider"
+  rm -f "$download"
+  log "installed acr-credential-provider ${ACR_CREDENTIAL_PROVIDER_VERSION:-} (sha256 ${actual}) in ${ACR_CREDENTIAL_PROVIDER_BIN_DIR}"
+}
+
 # edit_containerd_config FILE [PAUSE_IMAGE]: systemd cgroups for runc and kubeadm's pause image, in place.
 # containerd 1.x (config version 2) and 2.x (version 3) both print "SystemdCgroup = false" under the runc options
 # table; if a default omits the key it is added below that table. The pause image key is sandbox_image in 1.x and
@@ -389,6 +412,7 @@ main() {
     prepare_etcd_disk
   fi
   install_packages
+  install_credential_provider
   configure_containerd
   if [ "$K8S_ROLE" != worker ]; then
     pull_images
