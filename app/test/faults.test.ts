@@ -466,14 +466,17 @@ describePg('faults: a real queue API and assignment API (PostgreSQL)', () => {
 
     it('readiness turns red when no cycle completed in N intervals', async () => {
       const { db } = await freshDb();
-      const ops = await buildOpsServer({ db, metrics: createMetrics(db, { defaultMetrics: false }), atRiskMinutes: 30, maxCycleAgeSeconds: 1 });
+      let t = T0;
+      const ops = await buildOpsServer({ db, metrics: createMetrics(db, { defaultMetrics: false }), atRiskMinutes: 30, maxCycleAgeSeconds: 300, clock: () => new Date(t) });
       await ops.listen({ port: 0, host: '127.0.0.1' });
       const ready = async () => (await fetch(`http://127.0.0.1:${(ops.server.address() as { port: number }).port}/readyz`)).status;
       expect(await ready()).toBe(200); // start-up grace
-      await new Promise((r) => setTimeout(r, 1100));
+      t = T0 + 301_000;
       expect(await ready()).toBe(503);
-      await db.query(`INSERT INTO cycles (started_at, finished_at, outcome) VALUES (now(), now(), 'ok')`);
+      await db.query(`INSERT INTO cycles (started_at, finished_at, outcome) VALUES ($1, $1, 'ok')`, [at(300_000)]);
       expect(await ready()).toBe(200);
+      t = T0 + 601_000;
+      expect(await ready()).toBe(503);
       await ops.close();
     });
   });

@@ -154,7 +154,8 @@ export async function buildOpsServer(o: ServerOptions): Promise<FastifyInstance>
 }
 
 function opsRoutes(app: FastifyInstance, o: ServerOptions): void {
-  const startedAt = Date.now();
+  const clock = () => (o.clock ? o.clock().getTime() : Date.now());
+  const startedAt = clock();
   const statusSchema = { type: 'object', required: ['status'], properties: { status: { type: 'string' }, message: { type: 'string' } } };
   app.get('/healthz', { schema: { summary: 'Liveness', tags: ['ops'], response: { 200: statusSchema } } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { schema: { summary: 'Readiness: the database answers and cycles complete', tags: ['ops'], response: { 200: statusSchema, 503: statusSchema } } }, async (req, reply) => {
@@ -170,7 +171,8 @@ function opsRoutes(app: FastifyInstance, o: ServerOptions): void {
     }
     const max = (o.maxCycleAgeSeconds ?? 0) * 1000;
     // A stalled worker (or CronJob) must show: red when no cycle completed in N intervals, after a start-up grace.
-    if (max > 0 && Date.now() - startedAt > max && (!last || Date.now() - last.getTime() > max)) {
+    const t = clock();
+    if (max > 0 && t - startedAt > max && (!last || t - last.getTime() > max)) {
       return reply.code(503).send({ status: 'unavailable', message: `no assignment cycle completed in the last ${Math.round(max / 1000)} s` });
     }
     return { status: 'ready' };
