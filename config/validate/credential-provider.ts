@@ -4,7 +4,8 @@ import type { EnvironmentConfig } from '../schema';
 /** Shared with the cluster stack's plan-time precondition. */
 export const MISSING_SHA256_MESSAGE = (version: string): string =>
   `cluster.imageCredentialProvider.sha256 is not set: the workers pull the tool's image from services.registry through acr-credential-provider ${version}, ` +
-  `which is installed only after its SHA-256 is verified. Set it to the sha256sum of https://github.com/kubernetes-sigs/cloud-provider-azure/releases/download/v${version}/azure-acr-credential-provider-linux-amd64 (docs/cluster.md); ` +
+  `which is installed only after its SHA-256 is verified. Set it to the sha256sum of the asset azure-acr-credential-provider-linux-amd64 of release v${version} ` +
+  `of github.com/kubernetes-sigs/cloud-provider-azure (docs/cluster.md has the commands); ` +
   `<env>-cluster cannot be planned without it`;
 
 /**

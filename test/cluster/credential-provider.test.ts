@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Testing } from 'cdktf';
 import { parse, parseAllDocuments } from 'yaml';
-import { loadEnvironments } from '../../config';
+import { formatProblem, loadEnvironments } from '../../config';
 import { renderCloudInit, renderNodeEnv } from '../../constructs/cluster/cloud-init';
 import {
   CREDENTIAL_PROVIDER_BIN_DIR,
@@ -243,7 +243,9 @@ describe('the synthesized environments', () => {
 
   test('as shipped (no checksum): a warning at synth, nodes without the provider, and every plan of the stack fails saying what to set', () => {
     const warnings = problemsAfter(() => {}).filter((p) => p.path === 'cluster.imageCredentialProvider.sha256');
-    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('sha256sum of https://github.com/kubernetes-sigs/cloud-provider-azure/releases/download/v1.36.5/azure-acr-credential-provider-linux-amd64') })]);
+    expect(warnings).toEqual([expect.objectContaining({ severity: 'warning', message: expect.stringContaining('sha256sum of the asset azure-acr-credential-provider-linux-amd64 of release v1.36.5') })]);
+    // Printed whole: no part of it is long enough for the redaction to cut (config/redact.ts).
+    expect(formatProblem('dev.yaml', warnings[0])).toContain('(docs/cluster.md has the commands); <env>-cluster cannot be planned without it');
     const stack = synthEnvironment('dev').stacks['dev-cluster'];
     for (const vm of list(stack, 'azurerm_linux_virtual_machine')) expect(vm.custom_data).not.toContain('credential-provider');
     const plan = planPin(stack, 'missing');
