@@ -23,7 +23,8 @@ export const CREDENTIAL_PROVIDER_NAME = 'acr-credential-provider';
  * Release asset of a version: the project's release workflow publishes the bare binary
  * `azure-acr-credential-provider-linux-amd64` on the GitHub release `v<version>` (.github/workflows/release.yaml, job
  * build-acr-credential-provider; the release skill's EXPECTED_ASSETS). No checksum file is published next to it,
- * hence the SHA-256 in configuration (docs/cluster.md: how to obtain it).
+ * hence the SHA-256 in configuration (docs/cluster.md: how to obtain it). amd64: the nodes run the x86-64 Ubuntu
+ * server image on Dsv5-class sizes.
  */
 export function credentialProviderUrl(version: string): string {
   return `https://github.com/kubernetes-sigs/cloud-provider-azure/releases/download/v${version}/azure-acr-credential-provider-linux-amd64`;
