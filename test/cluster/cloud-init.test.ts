@@ -84,6 +84,28 @@ describe.each(ROLES)('cloud-init of a %s node', (role) => {
     }
   });
 
+  test("cloud-init's own write_files module writes every file as the tests decode it (gz+b64 scripts executable)", () => {
+    // /usr/bin/python3: the interpreter the cloud-init package installs its modules for.
+    const root = path.join(tmp, `written-${role}`);
+    const py = [
+      'import os, sys, yaml',
+      'from cloudinit.config import cc_write_files',
+      'root, doc = sys.argv[1], yaml.safe_load(open(sys.argv[2]))',
+      'files = [dict(f, path=os.path.join(root, f["path"].lstrip("/"))) for f in doc["write_files"]]',
+      'cc_write_files.write_files("write_files", files, "root:root")',
+    ].join('\n');
+    const docFile = path.join(tmp, `written-${role}.yaml`);
+    fs.writeFileSync(docFile, text);
+    const r = spawnSync('/usr/bin/python3', ['-c', py, root, docFile], { encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    for (const f of doc.write_files) {
+      const written = path.join(root, f.path);
+      expect({ path: f.path, content: fs.readFileSync(written, 'utf8') }).toEqual({ path: f.path, content: files[f.path] });
+      expect((fs.statSync(written).mode & 0o777).toString(8)).toBe(f.permissions.replace(/^0/, ''));
+    }
+  });
+
   test('runs the bootstrap script once, with password SSH off, and kernel prerequisites in place', () => {
     expect(doc.runcmd).toEqual([['/usr/local/sbin/k8s-bootstrap']]);
     expect(doc.ssh_pwauth).toBe(false);
