@@ -137,7 +137,10 @@ export const clusterSchema = z.strictObject({
    */
   imageCredentialProvider: z
     .strictObject({
-      /** cloud-provider-azure release, `1.MINOR.PATCH` with MINOR = the Kubernetes minor. @default '1.36.5' */
+      /**
+       * cloud-provider-azure release, `1.MINOR.PATCH` with MINOR = the Kubernetes minor. 1.36.5: the newest 1.36 tag
+       * when pinned, the version AKS ships for 1.36 (Azure/AgentBaker parts/common/components.json). @default '1.36.5'
+       */
       version: z.string().regex(/^1\.\d+\.\d{1,2}$/, { error: 'expected a cloud-provider-azure release 1.MINOR.PATCH, e.g. 1.36.5' }).default('1.36.5'),
       /**
        * SHA-256 of that release's `azure-acr-credential-provider-linux-amd64` asset. No default and no checksum file
