@@ -119,12 +119,15 @@ function file(path: string, content: string, permissions: string, encode: Base64
 
 /**
  * A node script, gzipped (`encoding: gz+b64`, which cloud-init's write_files inflates): the scripts are most of the
- * document, and Azure caps custom_data at 65,535 characters of base64. Scripts hold no Terraform references, and
- * zlib's gzip header carries no timestamp, so the output is byte-stable. shellcheck runs on the source files and on
- * the inflated copies (test/cluster).
+ * document, and Azure caps custom_data at 65,535 characters of base64. Scripts hold no Terraform references. The
+ * gzip header carries no timestamp and its OS byte is set to "unknown" (zlib writes the build platform's), so a
+ * synth on Linux and on macOS renders the same bytes. shellcheck runs on the source files and on the inflated copies
+ * (test/cluster).
  */
 function script(path: string, name: NodeScript): WriteFile {
-  return { path, permissions: '0755', owner: 'root:root', encoding: 'gz+b64', content: gzipSync(Buffer.from(readScript(name), 'utf8'), { level: 9 }).toString('base64') };
+  const gz = gzipSync(Buffer.from(readScript(name), 'utf8'), { level: 9 });
+  gz[9] = 0xff; // RFC 1952 OS field: 255 = unknown
+  return { path, permissions: '0755', owner: 'root:root', encoding: 'gz+b64', content: gz.toString('base64') };
 }
 
 /**

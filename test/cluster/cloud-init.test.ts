@@ -80,6 +80,8 @@ describe.each(ROLES)('cloud-init of a %s node', (role) => {
       expect(doc.write_files.find((f) => f.path === file)?.permissions).toBe('0755');
       // Scripts travel gzipped (the custom_data budget) and inflate to exactly the shellchecked source file.
       expect(doc.write_files.find((f) => f.path === file)?.encoding).toBe('gz+b64');
+      // No timestamp, OS "unknown": the same bytes whichever machine synthesizes.
+      expect([...Buffer.from(doc.write_files.find((f) => f.path === file)!.content, 'base64').subarray(4, 10)]).toEqual([0, 0, 0, 0, 2, 0xff]);
       expect(content).toBe(fs.readFileSync(scriptPath(`${path.basename(file)}.sh` as 'kv-secret.sh'), 'utf8'));
     }
   });
