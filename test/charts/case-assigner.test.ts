@@ -3,9 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { CHART, DEV_VALUES, LOCAL_VALUES, Manifest, PROD_VALUES, ROOT, find, helm, one, podSpec, podTemplateAnnotations, render, setupHelm, validate } from './helm';
+import { CHART, DEV_VALUES, LOCAL_VALUES, Manifest, PLATFORM_AUTH_VALUES, PROD_VALUES, ROOT, find, helm, one, podSpec, podTemplateAnnotations, render, setupHelm, validate } from './helm';
+
+/** The environments' values as the platform completes them (its valuesObject adds the sign-in settings). */
+const DEV = [DEV_VALUES, PLATFORM_AUTH_VALUES];
+const PROD = [PROD_VALUES, PLATFORM_AUTH_VALUES];
 
 let bin: string;
 let dev: { text: string; docs: Manifest[] };
@@ -14,12 +18,16 @@ let local: { text: string; docs: Manifest[] };
 
 beforeAll(() => {
   bin = setupHelm();
-  dev = render(bin, [DEV_VALUES]);
-  prod = render(bin, [PROD_VALUES]);
+  dev = render(bin, DEV);
+  prod = render(bin, PROD);
   local = render(bin, [DEV_VALUES, LOCAL_VALUES]);
 });
 
 const workloads = (docs: Manifest[]) => docs.filter((d) => podSpec(d) !== undefined);
+/** The tool's own workloads (not the oauth2-proxy in front of it). */
+const toolWorkloads = (docs: Manifest[]) => workloads(docs).filter((d) => d.metadata.labels?.['app.kubernetes.io/component'] !== 'oauth2-proxy');
+/** The Traefik chart the platform installs: its Middleware CRD validates the chart's Middleware. */
+const TRAEFIK_CHART = join(ROOT, 'charts', 'upstream', 'traefik-41.0.2.tgz');
 
 /** Whether a ServiceMonitor's label selector (matchLabels and In expressions) matches a Service. */
 function selects(sm: Manifest, svc: Manifest): boolean {
@@ -30,8 +38,8 @@ function selects(sm: Manifest, svc: Manifest): boolean {
 
 describe('helm lint --strict', () => {
   it.each([
-    ['dev', [DEV_VALUES]],
-    ['prod', [PROD_VALUES]],
+    ['dev', DEV],
+    ['prod', PROD],
     ['local (dev + local overlay)', [DEV_VALUES, LOCAL_VALUES]],
   ])('passes with %s values', (_env, values) => {
     const r = helm(bin, ['lint', '--strict', CHART, ...values.flatMap((v) => ['-f', v])]);
@@ -43,12 +51,16 @@ describe('helm lint --strict', () => {
 describe('rendered manifests pass schema and unknown-field validation', () => {
   it('dev, prod, local and worker-mode renders (one validator run; release names keep them apart)', () => {
     const renders = [
-      render(bin, [DEV_VALUES], {}, 'ca-dev'),
-      render(bin, [PROD_VALUES], {}, 'ca-prod'),
+      render(bin, DEV, {}, 'ca-dev'),
+      render(bin, PROD, {}, 'ca-prod'),
       render(bin, [DEV_VALUES, LOCAL_VALUES], {}, 'ca-local'),
-      render(bin, [PROD_VALUES], { 'assigner.mode': 'worker' }, 'ca-worker'),
+      render(bin, PROD, { 'assigner.mode': 'worker' }, 'ca-worker'),
     ];
-    const r = validate(renders.map((x) => x.text).join('\n---\n'));
+    // The Middleware against Traefik's own CRD (the chart version the platform installs, charts/upstream).
+    const crds = join(mkdtempSync(join(tmpdir(), 'traefik-crds-')), 'middlewares.yaml');
+    writeFileSync(crds, spawnSync('tar', ['-xzOf', TRAEFIK_CHART, 'traefik/crds/traefik.io_middlewares.yaml'], { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }).stdout);
+    const r = validate(renders.map((x) => x.text).join('\n---\n'), [`--crds=${crds}`]);
+    rmSync(dirname(crds), { recursive: true, force: true });
     expect(r.problems).toEqual([]);
     expect(r.warnings).toEqual([]);
     expect(r.status).toBe(0);
@@ -60,7 +72,8 @@ describe('roles', () => {
   it('renders the expected kinds in production', () => {
     const kinds = prod.docs.map((d) => d.kind).sort();
     expect(kinds).toEqual(
-      ['ConfigMap', 'ConfigMap', 'CronJob', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Job', 'NetworkPolicy', 'PodDisruptionBudget', 'Pod', 'PrometheusRule', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
+      // Second Deployment, Service, Ingress (/oauth2) and NetworkPolicy, and the Middleware: the sign-in in front of the API.
+      ['ConfigMap', 'ConfigMap', 'CronJob', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Ingress', 'Job', 'Middleware', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Pod', 'PrometheusRule', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
     );
   });
 
@@ -120,7 +133,7 @@ describe('roles', () => {
   });
 
   it('worker mode replaces the CronJob by one Recreate replica, probed and scraped, not autoscaled and without a PDB', () => {
-    const { docs } = render(bin, [PROD_VALUES], { 'assigner.mode': 'worker' });
+    const { docs } = render(bin, PROD, { 'assigner.mode': 'worker' });
     const worker = one(docs, 'Deployment', '-worker');
     expect(worker.spec.replicas).toBe(1);
     expect(worker.spec.strategy).toEqual({ type: 'Recreate' });
@@ -153,12 +166,12 @@ describe('roles', () => {
 
 describe('pod security (Pod Security Standard "restricted")', () => {
   it.each([
-    ['dev', () => dev.docs],
-    ['prod', () => prod.docs],
-    ['local', () => local.docs],
-  ])('every container of every workload in %s', (_env, get) => {
+    ['dev', () => dev.docs, ['CronJob', 'Deployment', 'Deployment', 'Job', 'Pod']],
+    ['prod', () => prod.docs, ['CronJob', 'Deployment', 'Deployment', 'Job', 'Pod']],
+    ['local', () => local.docs, ['CronJob', 'Deployment', 'Job', 'Pod']],
+  ])('every container of every workload in %s (the oauth2-proxy too)', (_env, get, kinds) => {
     const all = workloads(get());
-    expect(all.map((w) => w.kind).sort()).toEqual(['CronJob', 'Deployment', 'Job', 'Pod']);
+    expect(all.map((w) => w.kind).sort()).toEqual(kinds);
     for (const w of all) {
       const pod = podSpec(w);
       expect(pod.securityContext).toEqual(expect.objectContaining({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } }));
@@ -175,7 +188,7 @@ describe('pod security (Pod Security Standard "restricted")', () => {
   });
 
   it('the tool\'s pods get a writable /tmp (emptyDir with a size limit) and the settings mounted read-only', () => {
-    for (const w of workloads(prod.docs).filter((d) => d.kind !== 'Pod')) {
+    for (const w of toolWorkloads(prod.docs).filter((d) => d.kind !== 'Pod')) {
       const pod = podSpec(w);
       const c = pod.containers[0];
       expect(c.volumeMounts).toEqual(expect.arrayContaining([{ name: 'tmp', mountPath: '/tmp' }]));
@@ -205,9 +218,9 @@ describe('settings ConfigMap and rollout checksum', () => {
   const checksum = (docs: Manifest[], kind: string, suffix = '') => podTemplateAnnotations(one(docs, kind, suffix))['checksum/config'];
 
   it('changes the api and CronJob pod templates when (and only when) the settings change', () => {
-    const base = render(bin, [PROD_VALUES]).docs;
-    const changed = render(bin, [PROD_VALUES], { 'settings.pollIntervalSeconds': '30' }).docs;
-    const unrelated = render(bin, [PROD_VALUES], { 'api.autoscaling.maxReplicas': '9' }).docs;
+    const base = render(bin, PROD).docs;
+    const changed = render(bin, PROD, { 'settings.pollIntervalSeconds': '30' }).docs;
+    const unrelated = render(bin, PROD, { 'api.autoscaling.maxReplicas': '9' }).docs;
     for (const [kind, suffix] of [['Deployment', '-api'], ['CronJob', '']] as const) {
       expect(checksum(base, kind, suffix)).toMatch(/^[a-f0-9]{64}$/);
       expect(checksum(changed, kind, suffix)).not.toBe(checksum(base, kind, suffix));
@@ -226,7 +239,7 @@ describe('settings ConfigMap and rollout checksum', () => {
 
 describe('secrets', () => {
   const secretRefs = (docs: Manifest[]) =>
-    workloads(docs)
+    toolWorkloads(docs)
       .filter((w) => w.kind !== 'Pod')
       .flatMap((w) => podSpec(w).containers.flatMap((c: { env?: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string; optional?: boolean } } }[] }) => (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => ({ workload: w.metadata.name, env: e.name, ...e.valueFrom!.secretKeyRef! }))));
 
@@ -261,7 +274,7 @@ describe('secrets', () => {
 
 describe('networking', () => {
   it('the Service exposes http and a named metrics port, both to the api pods', () => {
-    const svc = one(prod.docs, 'Service');
+    const svc = one(prod.docs, 'Service', '-case-assigner');
     const api = one(prod.docs, 'Deployment', '-api');
     expect(svc.spec.selector).toEqual(api.spec.selector.matchLabels);
     expect(svc.spec.ports.map((p: { name: string; targetPort: string }) => [p.name, p.targetPort])).toEqual([
@@ -270,33 +283,115 @@ describe('networking', () => {
     ]);
   });
 
-  it('the NetworkPolicy admits the http port only from the release\'s pods, the ingress controller and Prometheus', () => {
-    const np = one(prod.docs, 'NetworkPolicy');
+  it('the NetworkPolicy admits the http port only from the ingress controller; the metrics port from the release\'s pods and Prometheus', () => {
+    const np = one(prod.docs, 'NetworkPolicy', '-case-assigner');
     expect(np.spec.podSelector.matchLabels).toEqual({ 'app.kubernetes.io/name': 'case-assigner', 'app.kubernetes.io/instance': 'ca' });
+    // The proxy has its own policy: this one must not widen what reaches it.
+    expect(np.spec.podSelector.matchExpressions).toEqual([{ key: 'app.kubernetes.io/component', operator: 'NotIn', values: ['oauth2-proxy'] }]);
     expect(np.spec.policyTypes).toEqual(['Ingress']); // egress open unless rules are given
-    expect(np.spec.ingress).toHaveLength(1);
-    expect(np.spec.ingress[0].ports).toEqual([{ port: 'http', protocol: 'TCP' }, { port: 'metrics', protocol: 'TCP' }]);
-    expect(np.spec.ingress[0].from.map((p: { namespaceSelector?: { matchLabels: Record<string, string> } }) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? 'release pods')).toEqual([
-      'release pods',
-      'traefik',
-      'monitoring',
-    ]);
+    const peers = (rule: { from: { namespaceSelector?: { matchLabels: Record<string, string> } }[] }) => rule.from.map((p) => p.namespaceSelector?.matchLabels['kubernetes.io/metadata.name'] ?? 'release pods');
+    expect(np.spec.ingress.map((r: { ports: unknown }) => r.ports)).toEqual([[{ port: 'http', protocol: 'TCP' }], [{ port: 'metrics', protocol: 'TCP' }]]);
+    expect(peers(np.spec.ingress[0])).toEqual(['traefik']);
+    expect(peers(np.spec.ingress[1])).toEqual(['release pods', 'monitoring']);
     expect(find(dev.docs, 'NetworkPolicy')).toHaveLength(0);
   });
 
   it('the Ingress uses the traefik class, the internal host and its TLS Secret', () => {
-    const ing = one(prod.docs, 'Ingress');
+    const ing = one(prod.docs, 'Ingress', '-case-assigner');
     expect(ing.spec.ingressClassName).toBe('traefik');
     expect(ing.spec.tls).toEqual([{ hosts: ['case-assigner.prod.internal.example'], secretName: 'internal-wildcard-tls' }]);
     expect(ing.spec.rules[0].host).toBe('case-assigner.prod.internal.example');
-    expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: one(prod.docs, 'Service').metadata.name, port: { name: 'http' } });
+    expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: one(prod.docs, 'Service', '-case-assigner').metadata.name, port: { name: 'http' } });
+  });
+});
+
+describe('authentication (auth.mode forward-auth behind the Ingress)', () => {
+  const selects = (selector: Record<string, string>, d: Manifest) => Object.entries(selector).every(([k, v]) => d.spec.template.metadata.labels[k] === v);
+  const proxy = (docs: Manifest[]) => one(docs, 'Deployment', '-oauth2-proxy');
+
+  it.each([['dev', () => dev.docs], ['prod', () => prod.docs]])('%s: the Ingress runs every request through the Traefik ForwardAuth middleware, which asks the oauth2-proxy', (_env, get) => {
+    const docs = get();
+    const middleware = one(docs, 'Middleware');
+    expect(middleware.apiVersion).toBe('traefik.io/v1alpha1');
+    expect(one(docs, 'Ingress', '-case-assigner').metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).toBe(`support-${middleware.metadata.name}@kubernetescrd`);
+    const svc = one(docs, 'Service', '-oauth2-proxy');
+    expect(middleware.spec.forwardAuth.address).toBe(`http://${svc.metadata.name}.support.svc:4180/`);
+    // The header the tool trusts is one Traefik overwrites from the proxy's answer.
+    expect(middleware.spec.forwardAuth.authResponseHeaders).toContain('X-Auth-Request-Email');
+    expect(middleware.spec.forwardAuth.trustForwardHeader).toBeUndefined();
+    expect(selects(svc.spec.selector, proxy(docs))).toBe(true);
+  });
+
+  it('the tool runs with api.auth.mode forward-auth and the same header, and its settings schema accepts that', () => {
+    const { parseSettings } = require(join(ROOT, 'app', 'src', 'settings')) as { parseSettings: (input: unknown, source?: string) => { api: { auth: { mode: string; userHeader: string } } } };
+    for (const r of [dev, prod]) {
+      const settings = parseSettings(parseYaml(one(r.docs, 'ConfigMap', '-settings').data['settings.yaml']), 'settings.yaml');
+      expect(settings.api.auth).toEqual(expect.objectContaining({ mode: 'forward-auth', userHeader: 'X-Auth-Request-Email' }));
+      expect(one(r.docs, 'Middleware').spec.forwardAuth.authResponseHeaders).toContain(settings.api.auth.userHeader);
+    }
+    const local = parseYaml(one(render(bin, [DEV_VALUES, LOCAL_VALUES]).docs, 'ConfigMap', '-settings').data['settings.yaml']);
+    expect(local.api.auth.mode).toBe('none');
+  });
+
+  it('oauth2-proxy: pinned by digest, Entra ID issuer from the tenant, callback on the tool\'s host, secrets only from the existing Secret', () => {
+    const c = podSpec(proxy(prod.docs)).containers[0];
+    expect(c.image).toMatch(/^quay\.io\/oauth2-proxy\/oauth2-proxy@sha256:[a-f0-9]{64}$/);
+    expect(c.args).toEqual(expect.arrayContaining([
+      '--provider=entra-id',
+      '--oidc-issuer-url=https://login.microsoftonline.com/11111111-2222-3333-4444-555555555555/v2.0',
+      '--client-id=66666666-7777-8888-9999-000000000000',
+      '--redirect-url=https://case-assigner.prod.internal.example/oauth2/callback',
+      '--reverse-proxy=true',
+      '--upstream=static://202',
+      '--set-xauthrequest=true',
+      '--cookie-secure=true',
+    ]));
+    expect(c.args.filter((a: string) => /secret/i.test(a))).toEqual([]);
+    expect(c.env).toEqual([
+      { name: 'OAUTH2_PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'case-assigner-oauth2-proxy', key: 'client-secret' } } },
+      { name: 'OAUTH2_PROXY_COOKIE_SECRET', valueFrom: { secretKeyRef: { name: 'case-assigner-oauth2-proxy', key: 'cookie-secret' } } },
+    ]);
+    expect(find(prod.docs, 'Secret')).toEqual([]);
+    const groups = podSpec(proxy(render(bin, PROD, { 'auth.entraId.allowedGroups[0]': 'aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee' }).docs)).containers[0].args;
+    expect(groups).toContain('--allowed-group=aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
+  });
+
+  it('the proxy\'s own routes (/oauth2: callback, sign-out) are a second Ingress on the host, without the middleware', () => {
+    const ing = one(prod.docs, 'Ingress', '-oauth2');
+    expect(ing.metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).toBeUndefined();
+    expect(ing.spec.rules).toEqual([{ host: 'case-assigner.prod.internal.example', http: { paths: [{ path: '/oauth2', pathType: 'Prefix', backend: { service: { name: one(prod.docs, 'Service', '-oauth2-proxy').metadata.name, port: { name: 'http' } } } }] } }]);
+    expect(ing.spec.tls).toEqual(one(prod.docs, 'Ingress', '-case-assigner').spec.tls);
+  });
+
+  it('only the ingress controller reaches the proxy; the tool\'s Service, PDB and NetworkPolicy never select its pods', () => {
+    const np = one(prod.docs, 'NetworkPolicy', '-oauth2-proxy');
+    expect(selects(np.spec.podSelector.matchLabels, proxy(prod.docs))).toBe(true);
+    expect(np.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } } }] }]);
+    const labels = proxy(prod.docs).spec.template.metadata.labels;
+    expect(selects(one(prod.docs, 'Service', '-case-assigner').spec.selector, proxy(prod.docs))).toBe(false);
+    expect(selects(one(prod.docs, 'PodDisruptionBudget').spec.selector.matchLabels, proxy(prod.docs))).toBe(false);
+    expect(one(prod.docs, 'NetworkPolicy', '-case-assigner').spec.podSelector.matchExpressions[0].values).toContain(labels['app.kubernetes.io/component']);
+    // No peers given: the proxy admits nobody (an empty `from` would admit everyone).
+    expect(one(render(bin, PROD, { 'networkPolicy.ingressFrom': 'null' }).docs, 'NetworkPolicy', '-oauth2-proxy').spec.ingress).toEqual([]);
+  });
+
+  it('a middleware the values name still runs, after the sign-in', () => {
+    const { docs } = render(bin, PROD, { 'ingress.annotations.traefik\\.ingress\\.kubernetes\\.io/router\\.middlewares': 'support-headers@kubernetescrd' });
+    expect(one(docs, 'Ingress', '-case-assigner').metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).toBe('support-ca-case-assigner-auth@kubernetescrd,support-headers@kubernetescrd');
+  });
+
+  it('bearer mode: no proxy, no middleware; the tool checks tokens itself', () => {
+    const { docs } = render(bin, PROD, { 'auth.mode': 'bearer', 'settings.api.auth.tokensFile': '/var/run/secrets/api/tokens' });
+    expect(find(docs, 'Middleware')).toEqual([]);
+    expect(find(docs, 'Deployment', '-oauth2-proxy')).toEqual([]);
+    expect(parseYaml(one(docs, 'ConfigMap', '-settings').data['settings.yaml']).api.auth).toEqual({ mode: 'bearer', tokensFile: '/var/run/secrets/api/tokens' });
   });
 });
 
 describe('monitoring', () => {
   it('the ServiceMonitor scrapes the Service\'s metrics port at /metrics, with the configured interval and labels', () => {
     const sm = one(prod.docs, 'ServiceMonitor');
-    const svc = one(prod.docs, 'Service');
+    const svc = one(prod.docs, 'Service', '-case-assigner');
     expect(selects(sm, svc)).toBe(true);
     expect(svc.spec.ports.map((p: { name: string }) => p.name)).toContain(sm.spec.endpoints[0].port);
     expect(sm.spec.jobLabel).toBe('app.kubernetes.io/instance'); // job="<release>" for the dashboard and alerts
@@ -304,7 +399,7 @@ describe('monitoring', () => {
     expect(sm.spec.namespaceSelector).toEqual({ matchNames: ['support'] });
     expect(sm.metadata.labels?.release).toBe('kube-prometheus-stack');
     expect(sm.metadata.annotations?.['argocd.argoproj.io/sync-options']).toBe('SkipDryRunOnMissingResource=true');
-    expect(find(render(bin, [PROD_VALUES], { 'metrics.serviceMonitor.enabled': 'false' }).docs, 'ServiceMonitor')).toHaveLength(0);
+    expect(find(render(bin, PROD, { 'metrics.serviceMonitor.enabled': 'false' }).docs, 'ServiceMonitor')).toHaveLength(0);
   });
 
   it('the Grafana dashboard ConfigMap carries grafana_dashboard: "1" and a dashboard over the tool\'s metrics', () => {
@@ -347,7 +442,7 @@ describe('monitoring', () => {
         cells.add(`${x},${y}`);
       }
     }
-    expect(find(render(bin, [PROD_VALUES], { 'metrics.dashboard.enabled': 'false' }).docs, 'ConfigMap', '-dashboard')).toHaveLength(0);
+    expect(find(render(bin, PROD, { 'metrics.dashboard.enabled': 'false' }).docs, 'ConfigMap', '-dashboard')).toHaveLength(0);
   });
 
   it('every case_assigner_* series used by the dashboard and the alerts is one the tool exports', () => {
@@ -395,7 +490,7 @@ describe('labels and notes', () => {
       rmSync(join(copy, 'templates', 'NOTES.txt'));
       writeFileSync(join(copy, 'templates', '_notes.tpl'), `{{- define "test.notes" -}}\n${notes}{{- end }}\n`);
       writeFileSync(join(copy, 'templates', 'notes.yaml'), 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: notes\ndata:\n  notes: |\n    {{- include "test.notes" . | nindent 4 }}\n');
-      const r = helm(bin, ['template', 'ca', copy, '-n', 'support', '-f', PROD_VALUES, '--show-only', 'templates/notes.yaml']);
+      const r = helm(bin, ['template', 'ca', copy, '-n', 'support', '-f', PROD_VALUES, '-f', PLATFORM_AUTH_VALUES, '--show-only', 'templates/notes.yaml']);
       expect(r.stderr).toBe('');
       const text = (parseYaml(r.stdout) as { data: { notes: string } }).data.notes;
       expect(text).toContain('https://case-assigner.prod.internal.example/');
@@ -423,10 +518,10 @@ describe('packaging and cluster version', () => {
   });
 
   it('refuses clusters older than 1.27 (CronJob timeZone, PDB unhealthyPodEvictionPolicy)', () => {
-    const old = helm(bin, ['template', 'ca', CHART, '-f', PROD_VALUES, '--kube-version', '1.26.0']);
+    const old = helm(bin, ['template', 'ca', CHART, '-f', PROD_VALUES, '-f', PLATFORM_AUTH_VALUES, '--kube-version', '1.26.0']);
     expect(old.status).not.toBe(0);
     expect(old.stderr).toMatch(/chart requires kubeVersion: >=1\.27\.0-0 which is incompatible with Kubernetes v1\.26\.0/);
-    expect(helm(bin, ['template', 'ca', CHART, '-f', PROD_VALUES, '--kube-version', '1.27.0']).status).toBe(0);
+    expect(helm(bin, ['template', 'ca', CHART, '-f', PROD_VALUES, '-f', PLATFORM_AUTH_VALUES, '--kube-version', '1.27.0']).status).toBe(0);
   });
 });
 

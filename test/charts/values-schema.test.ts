@@ -1,6 +1,9 @@
 // Bad values stop `helm template` (values.schema.json, or a template guard) with a message naming the value, so a
 // mistake fails in the pull request instead of in the cluster.
-import { CHART, DEV_VALUES, LOCAL_VALUES, PROD_VALUES, helm, render, renderError, setupHelm } from './helm';
+import { CHART, DEV_VALUES, LOCAL_VALUES, PROD_VALUES, PLATFORM_AUTH_VALUES, helm, render, renderError, setupHelm } from './helm';
+
+const DEV = [DEV_VALUES, PLATFORM_AUTH_VALUES];
+const PROD = [PROD_VALUES, PLATFORM_AUTH_VALUES];
 
 let bin: string;
 beforeAll(() => {
@@ -33,12 +36,16 @@ const BAD_VALUES: [string, Record<string, string>, RegExp][] = [
   ['a shift time that is not HH:MM', { 'settings.engineers[0].shift.start': '9am' }, /shift\.start: Does not match pattern/],
   ['a poll interval under 5 s', { 'settings.pollIntervalSeconds': '1' }, /pollIntervalSeconds: Must be greater than or equal to 5/],
   ['an unknown settings key', { 'settings.pollInterval': '60' }, /settings: Additional property pollInterval is not allowed/],
+  ['an unknown auth mode', { 'auth.mode': 'open' }, /auth\.mode must be one of the following: "forward-auth", "bearer", "none"/],
+  ['an Entra tenant id that is not a GUID', { 'auth.entraId.tenantId': 'contoso.onmicrosoft.com' }, /auth\.entraId\.tenantId: Does not match pattern/],
+  ['an oauth2-proxy digest that is not sha256', { 'auth.oauth2Proxy.image.digest': 'latest' }, /auth\.oauth2Proxy\.image\.digest: Does not match pattern/],
+  ['a client secret written into values', { 'auth.oauth2Proxy.clientSecret': 'hunter2' }, /auth\.oauth2Proxy: Additional property clientSecret is not allowed/],
 ];
 
 describe('values.schema.json rejects bad values', () => {
   let errors: string;
   beforeAll(() => {
-    errors = renderError(bin, [PROD_VALUES], Object.assign({}, ...BAD_VALUES.map(([, set]) => set)));
+    errors = renderError(bin, PROD, Object.assign({}, ...BAD_VALUES.map(([, set]) => set)));
   });
 
   it.each(BAD_VALUES)('%s', (_what, _set, message) => {
@@ -46,13 +53,13 @@ describe('values.schema.json rejects bad values', () => {
   });
 
   it('lint --strict reports schema violations too', () => {
-    const r = helm(bin, ['lint', '--strict', CHART, '-f', PROD_VALUES, '--set', 'assigner.cronjob.concurrencyPolicy=Allow']);
+    const r = helm(bin, ['lint', '--strict', CHART, '-f', PROD_VALUES, '-f', PLATFORM_AUTH_VALUES, '--set', 'assigner.cronjob.concurrencyPolicy=Allow']);
     expect(r.status).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/concurrencyPolicy must be one of the following/);
   });
 
   it('the compliant counterparts render', () => {
-    expect(() => render(bin, [PROD_VALUES], { 'assigner.cronjob.concurrencyPolicy': 'Replace', 'assigner.cronjob.startingDeadlineSeconds': '10', 'image.digest': '', 'image.tag': '1.2.3', 'api.containerPort': '8080' })).not.toThrow();
+    expect(() => render(bin, PROD, { 'assigner.cronjob.concurrencyPolicy': 'Replace', 'assigner.cronjob.startingDeadlineSeconds': '10', 'image.digest': '', 'image.tag': '1.2.3', 'api.containerPort': '8080' })).not.toThrow();
   });
 });
 
@@ -62,7 +69,7 @@ describe('template guards fail closed', () => {
   });
 
   it('existingSecret and a chart-rendered Secret together are refused', () => {
-    expect(renderError(bin, [PROD_VALUES], { 'secret.create': 'true', 'secret.devValues.DATABASE_URL': 'postgres://x/y' })).toMatch(/secret\.existingSecret and secret\.create are mutually exclusive/);
+    expect(renderError(bin, PROD, { 'secret.create': 'true', 'secret.devValues.DATABASE_URL': 'postgres://x/y' })).toMatch(/secret\.existingSecret and secret\.create are mutually exclusive/);
   });
 
   it('a development Secret without DATABASE_URL is refused', () => {
@@ -71,10 +78,31 @@ describe('template guards fail closed', () => {
 
   it('empty settings (the chart default) are refused; removing the engineers fails the schema', () => {
     expect(renderError(bin, [], { 'secret.existingSecret': 'case-assigner-runtime' })).toMatch(/settings is empty or has no engineers/);
-    expect(renderError(bin, [PROD_VALUES], { 'settings.engineers': 'null' })).toMatch(/settings\.engineers: Invalid type\. Expected: array, given: null/);
+    expect(renderError(bin, PROD, { 'settings.engineers': 'null' })).toMatch(/settings\.engineers: Invalid type\. Expected: array, given: null/);
+  });
+
+  it('an Ingress without authentication is refused (schema, and the template guard naming the fix); allowAnonymous publishes it', () => {
+    expect(renderError(bin, PROD, { 'auth.mode': 'none' })).toMatch(/auth\.allowAnonymous does not match: true/);
+    const guard = helm(bin, ['template', 'ca', CHART, '-f', PROD_VALUES, '-f', PLATFORM_AUTH_VALUES, '--set', 'auth.mode=none', '--skip-schema-validation']);
+    expect(guard.status).not.toBe(0);
+    expect(guard.stderr).toMatch(/ingress\.enabled is true with auth\.mode none: .*auth\.allowAnonymous=true/);
+    const anonymous = render(bin, PROD, { 'auth.mode': 'none', 'auth.allowAnonymous': 'true' }).docs;
+    expect(anonymous.filter((d) => d.kind === 'Middleware')).toEqual([]);
+    expect(anonymous.find((d) => d.kind === 'Ingress')!.metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).toBeUndefined();
+    // Without an Ingress nothing is published, so mode none needs no flag (the local overlay).
+    expect(() => render(bin, [DEV_VALUES, LOCAL_VALUES])).not.toThrow();
+  });
+
+  it('sign-in without the Entra app registration ids or the proxy\'s Secret is refused (the environments\' values alone lack them)', () => {
+    expect(renderError(bin, [PROD_VALUES])).toMatch(/needs auth\.entraId\.tenantId and auth\.entraId\.clientId/);
+    expect(renderError(bin, PROD, { 'auth.oauth2Proxy.existingSecret': '' })).toMatch(/needs auth\.oauth2Proxy\.existingSecret/);
+  });
+
+  it('settings.api.auth.mode contradicting auth.mode is refused (the chart writes the mode into the settings)', () => {
+    expect(renderError(bin, PROD, { 'settings.api.auth.mode': 'none' })).toMatch(/settings\.api\.auth\.mode is "none" but auth\.mode is "forward-auth"/);
   });
 
   it('an enabled ingress without a host is refused', () => {
-    expect(renderError(bin, [PROD_VALUES], { 'ingress.host': '' })).toMatch(/ingress\.enabled is true but ingress\.host is empty/);
+    expect(renderError(bin, PROD, { 'ingress.host': '' })).toMatch(/ingress\.enabled is true but ingress\.host is empty/);
   });
 });

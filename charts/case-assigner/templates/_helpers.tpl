@@ -180,3 +180,51 @@ affinity:
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* Authentication of the public routes (docs/chart.md, "Authentication"). An Ingress with mode none is refused
+unless auth.allowAnonymous (values.schema.json says the same; this message names the fix). */}}
+{{- define "case-assigner.authMode" -}}
+{{- $mode := .Values.auth.mode }}
+{{- if and .Values.ingress.enabled (eq $mode "none") (not .Values.auth.allowAnonymous) }}
+{{- fail "ingress.enabled is true with auth.mode none: anyone reaching the host would use the API and dashboard; set auth.mode forward-auth (Entra ID sign-in) or bearer, or auth.allowAnonymous=true to publish it without authentication" }}
+{{- end }}
+{{- $own := dig "api" "auth" "mode" "" (.Values.settings | default dict) }}
+{{- if and $own (ne $own $mode) }}
+{{- fail (printf "settings.api.auth.mode is %q but auth.mode is %q: set auth.mode only (the chart writes it into the settings)" $own $mode) }}
+{{- end }}
+{{- $mode }}
+{{- end }}
+
+{{/* Whether the chart runs oauth2-proxy and the Traefik middleware: forward-auth behind an Ingress. */}}
+{{- define "case-assigner.oauth2ProxyEnabled" -}}
+{{- if and .Values.ingress.enabled (eq (include "case-assigner.authMode" .) "forward-auth") }}true{{ end }}
+{{- end }}
+
+{{/* The tool's settings as rendered into settings.yaml: the values' settings with api.auth following auth.mode. */}}
+{{- define "case-assigner.settings" -}}
+{{- $settings := deepCopy (.Values.settings | default dict) }}
+{{- $api := get $settings "api" | default dict }}
+{{- $auth := get $api "auth" | default dict }}
+{{- $_ := set $auth "mode" (include "case-assigner.authMode" .) }}
+{{- if eq $auth.mode "forward-auth" }}
+{{- $_ := set $auth "userHeader" .Values.auth.userHeader }}
+{{- end }}
+{{- $_ := set $api "auth" $auth }}
+{{- $_ := set $settings "api" $api }}
+{{- toYaml $settings }}
+{{- end }}
+
+{{/* Selector labels of the oauth2-proxy pods (component oauth2-proxy: the tool's Service, PDB and NetworkPolicy
+never select them). */}}
+{{- define "case-assigner.oauth2ProxySelectorLabels" -}}
+{{ include "case-assigner.componentSelectorLabels" (dict "root" . "component" "oauth2-proxy") }}
+{{- end }}
+
+{{- define "case-assigner.oauth2ProxyName" -}}
+{{ include "case-assigner.componentName" (dict "root" . "component" "oauth2-proxy") }}
+{{- end }}
+
+{{/* Traefik Middleware (forwardAuth to the proxy) and its reference in the Ingress annotation: <namespace>-<name>@kubernetescrd. */}}
+{{- define "case-assigner.authMiddlewareName" -}}
+{{ include "case-assigner.componentName" (dict "root" . "component" "auth") }}
+{{- end }}
