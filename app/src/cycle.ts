@@ -102,6 +102,8 @@ export async function runCycle(deps: CycleDeps, now: Date = new Date()): Promise
     // Single refusals are retried per item with backoff (or dead-lettered): they do not fail the cycle. An API that
     // refuses everything does, so the stale-cycle alert fires.
     if (out.failed > 0 || out.deadLettered > 0) log.warn('assignment posts not acknowledged', { cycleId, retryLater: out.failed, deadLettered: out.deadLettered });
+    // A post that outlived its lease: the row was leased again or moved meanwhile, so its answer was not recorded.
+    if (out.superseded > 0) log.warn('late post results dropped (lease taken over or case moved)', { cycleId, superseded: out.superseded });
     if (out.stopped) errors.push(`post: assignment API failing (${out.failed + out.deadLettered} in a row, none acknowledged); retried with backoff`);
   } catch (err) {
     errors.push(`post: ${describeError(err)}`);

@@ -8,7 +8,7 @@ describe('embedded mode on PGlite', () => {
       encoding: 'utf8', timeout: 110_000, stdio: ['ignore', 'pipe', 'pipe'],
     });
     const r = JSON.parse(out.trim().split('\n').pop()!);
-    expect(r.applied).toEqual(['001_initial', '002_queue_faults', '017_critical_work']);
+    expect(r.applied).toEqual(['001_initial', '002_queue_faults', '003_outbox_lease', '017_critical_work']);
     expect(r.first).toMatchObject({ outcome: 'ok', skipped: 0 });
     expect(r.first.fetched).toBeGreaterThan(0);
     expect(r.first.assigned + r.second.assigned).toBeGreaterThan(0);

@@ -29,6 +29,14 @@ interface MemAssignment extends Omit<OutboxItem, 'attempts'>, AssignmentFlags {
   postedAt: Date | null;
   deadAt: Date | null;
   nextPostAt: number;
+  /** Lease of the post in flight (as claimed_until / lease_token in SqlStore): a result is recorded only under it. */
+  claimedUntil: number | null;
+  leaseToken: number | null;
+  /**
+   * Rebalancing moved the case: this row is no longer the case's outbox item (SqlStore rewrites the row in place;
+   * here the new assignee gets a new row and this one is never posted again, nor takes a late result).
+   */
+  superseded?: boolean;
 }
 
 export class MemoryStore implements Store {
@@ -39,6 +47,9 @@ export class MemoryStore implements Store {
   /** Creation times of critical-severity cases per product (the look-ahead forecast), oldest first. */
   private readonly criticalArrivals = new Map<string, number[]>();
   readonly assignments: MemAssignment[] = [];
+  /** Each case's current outbox row (the one a move supersedes). */
+  private readonly current = new Map<string, MemAssignment>();
+  private leaseSeq = 0;
   readonly decisions: Decision[] = [];
   readonly state = new Map<string, EngineerState>();
   readonly rejects: Rejected[] = [];
@@ -188,16 +199,25 @@ export class MemoryStore implements Store {
       s.open += 1;
       s.rotation = a.rotation;
       this.rotationBase = a.rotation;
-      this.assignments.push({
+      const row: MemAssignment = {
         assignmentId: this.assignments.length + 1, caseId: a.caseId, engineerId: a.engineerId, engineerEmail: this.engineers.get(a.engineerId)?.email ?? '',
         assignedAt: now, ladderStep: a.ladderStep, policyVersion: versions.get(a.caseId) ?? cfg.version, idempotencyKey: idempotencyKey(a.caseId, now),
-        attempts: 0, postedAt: null, deadAt: null, nextPostAt: now.getTime(), ...flags(a),
-      });
+        attempts: 0, postedAt: null, deadAt: null, nextPostAt: now.getTime(), claimedUntil: null, leaseToken: null, ...flags(a),
+      };
+      this.assignments.push(row);
+      this.current.set(a.caseId, row);
     }
     // Rebalancing: the case changes hands; the new assignee is posted (naming the previous one) like any assignment.
+    // Guarded as in SqlStore: still assigned to them, and no post of the case in flight (lease held).
+    const skipped = new Set<string>();
     for (const m of plan.moves) {
       const c = this.cases.get(m.caseId)!;
-      if (c.status !== 'assigned' || c.engineerId !== m.fromEngineerId) continue;
+      const old = this.current.get(m.caseId);
+      if (c.status !== 'assigned' || c.engineerId !== m.fromEngineerId || (old?.claimedUntil != null && old.claimedUntil > now.getTime())) {
+        skipped.add(m.caseId);
+        continue;
+      }
+      if (old) Object.assign(old, { superseded: true, claimedUntil: null, leaseToken: null });
       const from = this.state.get(m.fromEngineerId);
       if (from) {
         from.load -= m.weight;
@@ -211,20 +231,25 @@ export class MemoryStore implements Store {
       c.engineerId = m.engineerId;
       c.assignedAt = now;
       c.moved = true;
-      this.assignments.push({
+      const row: MemAssignment = {
         assignmentId: this.assignments.length + 1, caseId: m.caseId, engineerId: m.engineerId, engineerEmail: this.engineers.get(m.engineerId)?.email ?? '',
         assignedAt: now, ladderStep: 0, policyVersion: versions.get(m.caseId) ?? cfg.version, idempotencyKey: idempotencyKey(m.caseId, now),
-        attempts: 0, postedAt: null, deadAt: null, nextPostAt: now.getTime(), ...flags(m), reassignedFrom: m.fromEngineerId,
-      });
+        attempts: 0, postedAt: null, deadAt: null, nextPostAt: now.getTime(), claimedUntil: null, leaseToken: null, ...flags(m), reassignedFrom: m.fromEngineerId,
+      };
+      this.assignments.push(row);
+      this.current.set(m.caseId, row);
     }
+    // Moves not applied are not reported (nor logged as decisions), as SqlStore does.
+    const out: Plan = skipped.size === 0 ? plan
+      : { ...plan, moves: plan.moves.filter((m) => !skipped.has(m.caseId)), decisions: plan.decisions.filter((d) => !skipped.has(d.caseId) || d.outcome !== 'assigned') };
     for (const ch of plan.statusChanges) {
       const c = this.cases.get(ch.caseId)!;
       c.status = ch.status;
       c.lastOutcome = ch.outcome as OpenCase['lastOutcome'];
       c.lastLadderStep = ch.ladderStep;
     }
-    if (this.keepDecisions) for (const d of plan.decisions) this.decisions.push(materialize(d));
-    return plan;
+    if (this.keepDecisions) for (const d of out.decisions) this.decisions.push(materialize(d));
+    return out;
   }
 
   private unposted: number = 0;
@@ -234,19 +259,41 @@ export class MemoryStore implements Store {
     let posted = 0;
     let failed = 0;
     let deadLettered = 0;
+    let superseded = 0;
+    let acked = 0;
     let consecutive = 0;
+    const t = now.getTime();
     for (let i = this.unposted; i < this.assignments.length; i++) {
       const a = this.assignments[i];
-      if (a.postedAt || a.deadAt || a.nextPostAt > now.getTime()) continue;
-      if (consecutive >= p.maxConsecutiveFailures && posted === 0) return { posted, failed, deadLettered, stopped: true };
-      const res = await post(a);
+      if (a.postedAt || a.deadAt || a.superseded || a.nextPostAt > t || (a.claimedUntil !== null && a.claimedUntil > t)) continue;
+      if (consecutive >= p.maxConsecutiveFailures && acked === 0) return { posted, failed, deadLettered, superseded, stopped: true };
+      // Lease the item while its post is in flight, then record the result only under that lease and for the key
+      // posted (as SqlStore): a result that outlived its lease must not change a row leased again or moved.
+      const lease = ++this.leaseSeq;
+      const key = a.idempotencyKey;
+      a.leaseToken = lease;
+      a.claimedUntil = t + p.leaseSeconds * 1000;
+      let res: PostResult;
+      try {
+        res = await post(a);
+      } catch (err) {
+        res = { ok: false, error: (err as Error).message };
+      }
+      if (res.ok) {
+        acked++;
+        consecutive = 0;
+      } else consecutive++;
+      if (a.leaseToken !== lease || a.idempotencyKey !== key || a.postedAt || a.superseded) {
+        superseded++;
+        continue;
+      }
+      a.leaseToken = null;
+      a.claimedUntil = null;
       a.attempts++;
       if (res.ok) {
         a.postedAt = now;
         posted++;
-        consecutive = 0;
       } else {
-        consecutive++;
         if (res.permanent || a.attempts >= p.maxAttempts) {
           a.deadAt = now;
           deadLettered++;
@@ -256,7 +303,7 @@ export class MemoryStore implements Store {
         }
       }
     }
-    while (this.unposted < this.assignments.length && (this.assignments[this.unposted].postedAt || this.assignments[this.unposted].deadAt)) this.unposted++;
-    return { posted, failed, deadLettered, stopped: false };
+    while (this.unposted < this.assignments.length && (this.assignments[this.unposted].postedAt || this.assignments[this.unposted].deadAt || this.assignments[this.unposted].superseded)) this.unposted++;
+    return { posted, failed, deadLettered, superseded, stopped: false };
   }
 }

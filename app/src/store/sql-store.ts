@@ -2,6 +2,9 @@
 // lock (replicas and CronJob runs serialize planning, so loads are consistent), backed by UNIQUE(case_id, round) and
 // status-guarded updates; the outbox is leased with FOR UPDATE SKIP LOCKED and posted outside any transaction.
 // A cycle killed mid-way rolls back (planning) or leaves leased items that the next cycle takes over.
+// A post's result is recorded only under the lease that made it (lease_token) and for the key it carried, so a
+// worker whose lease expired mid-post cannot touch a row leased again or re-targeted since (migrations/003).
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../db';
 import type { Engineer, EngineerState, IncomingCase, OpenCase, PolicyConfig, Severity } from '../domain';
 import { slaDeadline } from '../domain';
@@ -303,7 +306,7 @@ export class SqlStore implements Store {
                 AND NOT EXISTS (SELECT 1 FROM assignments b WHERE b.case_id = c.id AND b.round = c.round AND b.claimed_until > $2)
              RETURNING c.id, c.round)
            UPDATE assignments a SET engineer_id = x."engineerId", reassigned_from = x."fromEngineerId", assigned_at = $2, ladder_step = 0,
-                  idempotency_key = x.key, posted_at = NULL, post_attempts = 0, next_post_at = $2, claimed_until = NULL, dead_at = NULL,
+                  idempotency_key = x.key, posted_at = NULL, post_attempts = 0, next_post_at = $2, claimed_until = NULL, lease_token = NULL, dead_at = NULL,
                   last_post_error = NULL, interrupt = false, priority_severity = x.prio, respond_by = x.respond_by
              FROM x JOIN upd ON upd.id = x."caseId"
             WHERE a.case_id = upd.id AND a.round = upd.round
@@ -347,15 +350,19 @@ export class SqlStore implements Store {
     let posted = 0;
     let failed = 0;
     let deadLettered = 0;
+    let superseded = 0;
+    let acked = 0;
     let consecutive = 0;
     for (;;) {
-      if (p.deadline !== undefined && Date.now() >= p.deadline) return { posted, failed, deadLettered, stopped: false };
+      if (p.deadline !== undefined && Date.now() >= p.deadline) return { posted, failed, deadLettered, superseded, stopped: false };
+      // This claim's lease: results below are recorded only while the row still carries it.
+      const lease = randomUUID();
       // Claim (lease) a few due items in one short statement; no transaction stays open while posting, so a crash
       // repeats at most the post in flight (its row is still unposted), and a stalled worker's lease expires.
       const items = (
         await this.db.query<{ id: number; case_id: string; engineer_id: string; email: string | null; assigned_at: Date; ladder_step: number; policy_version: string; idempotency_key: string; post_attempts: number;
           interrupt: boolean; priority_severity: Severity | null; respond_by: Date | null; reassigned_from: string | null }>(
-          `UPDATE assignments a SET claimed_until = $3
+          `UPDATE assignments a SET claimed_until = $3, lease_token = $4
              FROM (SELECT id FROM assignments
                     WHERE posted_at IS NULL AND dead_at IS NULL AND next_post_at <= $1 AND (claimed_until IS NULL OR claimed_until <= $1)
                     ORDER BY next_post_at, id LIMIT $2 FOR UPDATE SKIP LOCKED) s
@@ -363,10 +370,10 @@ export class SqlStore implements Store {
           RETURNING a.id, a.case_id, a.engineer_id, (SELECT e.email FROM engineers e WHERE e.id = a.engineer_id) AS email,
                     a.assigned_at, a.ladder_step, a.policy_version, a.idempotency_key, a.post_attempts,
                     a.interrupt, a.priority_severity, a.respond_by, a.reassigned_from`,
-          [now, p.batch, new Date(now.getTime() + p.leaseSeconds * 1000)],
+          [now, p.batch, new Date(now.getTime() + p.leaseSeconds * 1000), lease],
         )
       ).rows.sort((x, y) => x.id - y.id);
-      if (items.length === 0) return { posted, failed, deadLettered, stopped: false };
+      if (items.length === 0) return { posted, failed, deadLettered, superseded, stopped: false };
       // `concurrency` posts in flight at most; each result is recorded the moment it arrives, so a crash repeats
       // exactly the posts in flight (at most `concurrency` per worker), never an acknowledged one.
       let next = 0;
@@ -374,7 +381,7 @@ export class SqlStore implements Store {
       const lane = async () => {
         while (next < items.length && halt === null) {
           // The API is evidently down: give the rest of the lease back rather than wait N timeouts.
-          if (consecutive >= p.maxConsecutiveFailures && posted === 0) halt = 'down';
+          if (consecutive >= p.maxConsecutiveFailures && acked === 0) halt = 'down';
           else if (p.deadline !== undefined && Date.now() >= p.deadline) halt = 'deadline';
           if (halt) break;
           const it = items[next++];
@@ -391,33 +398,45 @@ export class SqlStore implements Store {
           } catch (err) {
             res = { ok: false, error: (err as Error).message };
           }
+          // Recorded only under this lease and for the key posted: if the lease expired mid-post and the row was leased
+          // again (another worker's attempt owns it) or re-targeted by rebalancing (new engineer, new key, token
+          // cleared), this late result is not the row's any more and is dropped (counted as superseded).
           if (res.ok) {
             consecutive = 0;
-            posted++;
-            await this.db.query(
-              `UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL, claimed_until = NULL WHERE id = $1 AND posted_at IS NULL`,
-              [it.id, now],
+            acked++;
+            const r = await this.db.query(
+              `UPDATE assignments SET posted_at = $2, post_attempts = post_attempts + 1, last_post_error = NULL, claimed_until = NULL, lease_token = NULL
+                WHERE id = $1 AND lease_token = $3 AND idempotency_key = $4 AND posted_at IS NULL RETURNING id`,
+              [it.id, now, lease, it.idempotency_key],
             );
+            if (r.rows.length > 0) posted++;
+            else superseded++;
             continue;
           }
           consecutive++;
           const attempts = it.post_attempts + 1;
           const dead = res.permanent === true || attempts >= p.maxAttempts;
           const body = res.body === undefined ? null : res.body.slice(0, MAX_BODY_CHARS);
-          if (dead) deadLettered++;
-          else failed++;
-          await this.db.query(
+          const r = await this.db.query(
             `UPDATE assignments SET post_attempts = post_attempts + 1, last_post_error = $2, last_post_status = $3, last_post_body = $4,
-                    claimed_until = NULL, dead_at = $5, next_post_at = $6
-              WHERE id = $1 AND posted_at IS NULL`,
-            [it.id, res.error.slice(0, 500), res.status ?? null, body, dead ? now : null, new Date(now.getTime() + backoffMs(attempts, p, random))],
+                    claimed_until = NULL, lease_token = NULL, dead_at = $5, next_post_at = $6
+              WHERE id = $1 AND lease_token = $7 AND idempotency_key = $8 AND posted_at IS NULL RETURNING id`,
+            [it.id, res.error.slice(0, 500), res.status ?? null, body, dead ? now : null, new Date(now.getTime() + backoffMs(attempts, p, random)), lease, it.idempotency_key],
           );
+          if (r.rows.length === 0) superseded++;
+          else if (dead) deadLettered++;
+          else failed++;
         }
       };
       await Promise.all(Array.from({ length: Math.max(1, Math.min(p.concurrency, items.length)) }, lane));
       if (halt !== null) {
-        if (next < items.length) await this.db.query(`UPDATE assignments SET claimed_until = NULL WHERE id = ANY($1::int[]) AND posted_at IS NULL`, [items.slice(next).map((x) => x.id)]);
-        return { posted, failed, deadLettered, stopped: halt === 'down' };
+        if (next < items.length) {
+          await this.db.query(
+            `UPDATE assignments SET claimed_until = NULL, lease_token = NULL WHERE id = ANY($1::int[]) AND lease_token = $2 AND posted_at IS NULL`,
+            [items.slice(next).map((x) => x.id), lease],
+          );
+        }
+        return { posted, failed, deadLettered, superseded, stopped: halt === 'down' };
       }
     }
   }

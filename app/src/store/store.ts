@@ -38,7 +38,10 @@ export interface OutboxPolicy {
   readonly maxAttempts: number;
   readonly baseBackoffSeconds: number;
   readonly maxBackoffSeconds: number;
-  /** How long a worker holds the items it claimed before another may take them (a crashed worker's lease). */
+  /**
+   * How long a worker holds the items it claimed before another may take them (a crashed worker's lease). A result
+   * arriving after that is recorded only if nobody leased or re-targeted the row meanwhile (lease token + key).
+   */
   readonly leaseSeconds: number;
   /** Items claimed per lease. */
   readonly batch: number;
@@ -64,6 +67,11 @@ export interface DrainResult {
   readonly posted: number;
   readonly failed: number;
   readonly deadLettered: number;
+  /**
+   * Late results not recorded: the post's lease had expired and the row was leased again or re-targeted (rebalancing)
+   * before the answer came. The row's current owner records its own attempt.
+   */
+  readonly superseded: number;
   /** The API looked down (maxConsecutiveFailures in a row, none acknowledged): posting stopped early. */
   readonly stopped: boolean;
 }
