@@ -88,6 +88,10 @@ describePg('faults: a real queue API and assignment API (PostgreSQL)', () => {
     fs?.stop();
     pg?.stop();
   });
+  // Each test's pools are closed after it: 16 tests x 5 pooled connections would exceed the test server's 60.
+  afterEach(async () => {
+    for (const db of open.splice(0)) await db.close().catch(() => undefined);
+  });
   beforeEach(() => {
     fq.cases.clear();
     fq.requests = [];
