@@ -12,6 +12,7 @@ import { IngressTls } from '../constructs/platform/ingress-tls';
 import { ManifestsRelease } from '../constructs/platform/manifests-release';
 import { AZURE_IMDS_EXEMPTIONS, metadataEgressPolicy } from '../constructs/platform/metadata-egress-policy';
 import { Monitoring } from '../constructs/platform/monitoring';
+import { OAUTH2_PROXY_SECRET, OAuth2ProxySecret } from '../constructs/platform/oauth2-proxy-secret';
 import { platformHosts } from '../constructs/platform/hosts';
 import { PlatformRelease } from '../constructs/platform/platform-release';
 import { PlatformStorage } from '../constructs/platform/storage';
@@ -31,7 +32,10 @@ export interface PlatformStackProps extends EnvironmentStackProps {
    * `<loginServer>/case-assigner`, and the kubelet identity gets AcrPull on it. Required with `platform.gitops`.
    */
   readonly registry?: { readonly id: string; readonly loginServer: string };
-  /** The environment's Key Vault (`<env>-keyvault`): Argo CD's repository token is read from it. */
+  /**
+   * The environment's Key Vault (`<env>-keyvault`): Argo CD's repository token and the client secret of the tool's
+   * Entra ID app registration are read from it. Required with `platform.gitops`.
+   */
   readonly keyVault?: { readonly id: string };
 }
 
@@ -77,6 +81,8 @@ export class PlatformStack extends EnvironmentStack {
   readonly gitops?: ManifestsRelease;
   readonly repoCredentials?: RepoCredentials;
   readonly registryPull?: RegistryPull;
+  /** The sign-in proxy's client secret (from Key Vault) and cookie secret (generated), in the tool's namespace. */
+  readonly oauth2ProxySecret?: OAuth2ProxySecret;
 
   constructor(scope: Construct, props: PlatformStackProps) {
     // azurerm only for what the GitOps path reads and grants in Azure (repository token, AcrPull).
@@ -255,20 +261,24 @@ export class PlatformStack extends EnvironmentStack {
         if (!props.keyVault) throw new Error(`platform.gitops.repoURL "${gitops.repoURL}" needs credentials but no Key Vault was passed; allowed: pass <env>-keyvault, or a public repository`);
         this.repoCredentials = new RepoCredentials(this, 'repo-credentials', { repoURL: gitops.repoURL, keyVaultId: props.keyVault.id, namespace: ns('argocd'), provider: kubernetes });
       }
+      // The tool's namespace, created by Terraform (restricted Pod Security) so its Secrets exist before Argo CD syncs.
+      const workloadNamespace = new NamespaceV1(this, 'namespace-workload', {
+        provider: kubernetes,
+        metadata: {
+          name: gitops.namespace,
+          labels: { 'app.kubernetes.io/part-of': 'platform', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' },
+        },
+        // Argo CD annotates the namespaces of its applications (tracking); that is not drift.
+        lifecycle: { ignoreChanges: ['metadata[0].annotations'] },
+      });
       let runtime: WorkloadSecret | undefined;
       if (gitops.database) {
         if (!props.database) throw new Error(`platform.gitops.database is "${gitops.database}" but no database connection was passed from the services stack; allowed: pass services' PostgreSQL, or omit platform.gitops.database`);
-        const workloadNamespace = new NamespaceV1(this, 'namespace-workload', {
-          provider: kubernetes,
-          metadata: {
-            name: gitops.namespace,
-            labels: { 'app.kubernetes.io/part-of': 'platform', 'pod-security.kubernetes.io/enforce': 'restricted', 'pod-security.kubernetes.io/warn': 'restricted', 'pod-security.kubernetes.io/audit': 'restricted' },
-          },
-          // Argo CD annotates the namespaces of its applications (tracking); that is not drift.
-          lifecycle: { ignoreChanges: ['metadata[0].annotations'] },
-        });
         runtime = new WorkloadSecret(this, 'workload-secret', { namespace: workloadNamespace.metadata.name, database: props.database, databaseName: gitops.database, provider: kubernetes });
       }
+      // Sign-in in front of the tool's Ingress: the proxy's secrets; the ids of the app registration go in the values.
+      if (!props.keyVault) throw new Error('platform.gitops is set but no Key Vault was passed; allowed: pass <env>-keyvault (the client secret of the tool\'s Entra ID app registration is read from it)');
+      this.oauth2ProxySecret = new OAuth2ProxySecret(this, 'oauth2-proxy-secret', { namespace: workloadNamespace.metadata.name, keyVaultId: props.keyVault.id, keyVaultSecretName: gitops.auth.clientSecretName, provider: kubernetes });
       this.gitops = new ManifestsRelease(this, 'gitops', {
         releaseName: 'gitops-bootstrap',
         namespace: ns('argocd'),
@@ -276,18 +286,26 @@ export class PlatformStack extends EnvironmentStack {
           caseAssignerProject(gitops),
           caseAssignerApplication({
             ...gitops,
-            namespaceManagedByTerraform: Boolean(runtime),
+            namespaceManagedByTerraform: true,
             values: {
               // The environment's registry; the tag (a commit) is promoted in Git, in the chart's values file.
               image: { repository: `${props.registry.loginServer}/${WORKLOAD_IMAGE}` },
               // The internal host whose DNS record the cluster stack creates; TLS from Traefik's default certificate.
               ingress: { enabled: true, className: INGRESS_CLASS, host: hosts.cases, tlsSecretName: '' },
+              // Entra ID sign-in (Traefik ForwardAuth -> oauth2-proxy): ids from configuration, secrets from the Secret above.
+              auth: {
+                mode: 'forward-auth',
+                entraId: { tenantId: gitops.auth.tenantId, clientId: gitops.auth.clientId, allowedGroups: gitops.auth.allowedGroups },
+                oauth2Proxy: { existingSecret: OAUTH2_PROXY_SECRET },
+              },
+              // Calico enforces NetworkPolicy: only Traefik reaches the proxy and the API port.
+              networkPolicy: { enabled: true },
               metrics: { serviceMonitor: { enabled: true }, prometheusRule: { enabled: true }, dashboard: { enabled: true } },
               ...(runtime ? { secret: { create: false, existingSecret: CASE_ASSIGNER_RUNTIME_SECRET } } : {}),
             },
           }),
         ],
-        dependsOn: [this.argocd.release.release, ...(runtime ? [runtime.secret] : []), ...(this.repoCredentials ? [this.repoCredentials.secret] : []), ...(this.registryPull ? [this.registryPull.assignment] : [])],
+        dependsOn: [this.argocd.release.release, this.oauth2ProxySecret.secret, ...(runtime ? [runtime.secret] : []), ...(this.repoCredentials ? [this.repoCredentials.secret] : []), ...(this.registryPull ? [this.registryPull.assignment] : [])],
         provider: helm,
       });
     }

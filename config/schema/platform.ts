@@ -116,6 +116,27 @@ export const platformTlsSchema = z
   })
   .prefault({});
 
+/** An Entra ID object/tenant/application id (a GUID). */
+const entraId = z.string().regex(/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/, {
+  error: (issue) => `"${String(issue.input)}" is not an Entra ID id (a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301)`,
+});
+
+/**
+ * Sign-in in front of the tool's API and dashboard (docs/platform.md, "Signing in to the tool"): Traefik ForwardAuth
+ * to the chart's oauth2-proxy, Entra ID (OIDC, single tenant). Ids only: the app registration's client secret is read
+ * from the environment's Key Vault (`clientSecretName`) and never appears in configuration.
+ */
+export const platformGitopsAuthSchema = z.strictObject({
+  /** Directory (tenant) id: the issuer is https://login.microsoftonline.com/<tenantId>/v2.0. */
+  tenantId: entraId,
+  /** Application (client) id of the tool's app registration (redirect URI https://<cases host>/oauth2/callback). */
+  clientId: entraId,
+  /** Key Vault secret (in `<env>-keyvault`) holding the app registration's client secret. @default case-assigner-oauth2-client-secret */
+  clientSecretName: z.string().regex(/^[0-9a-zA-Z-]{1,127}$/, { error: 'Key Vault secret names are 1-127 letters, digits and -' }).default('case-assigner-oauth2-client-secret'),
+  /** Object ids of the Entra groups allowed in (needs the groups claim); empty: whoever the app registration admits. @default [] */
+  allowedGroups: z.array(entraId).default([]),
+});
+
 export const platformGitopsSchema = z.strictObject({
   /** Git repository Argo CD pulls the workload from (this repository). */
   repoURL: z.url({ protocol: /^(https|ssh)$/, error: 'repoURL must be an https:// or ssh:// URL' }),
@@ -136,6 +157,8 @@ export const platformGitopsSchema = z.strictObject({
   database: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/, { error: 'database names are lower-case letters, digits and _' }).optional(),
   /** Let Argo CD sync automatically (prune + self-heal). @default true */
   automated: z.boolean().default(true),
+  /** Who may use the tool: its Ingress is published only behind Entra ID sign-in. */
+  auth: platformGitopsAuthSchema,
 });
 
 /**

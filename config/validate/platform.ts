@@ -71,6 +71,15 @@ export function validatePlatform(config: EnvironmentConfig): ConfigProblem[] {
     }
   }
 
+  // The shipped environment files carry the nil GUID where the tool's Entra ID app registration goes: it validates,
+  // but nobody could sign in, so say so at every synth until it is replaced (docs/deploy.md, first-deploy checklist).
+  const auth = platform.gitops?.auth;
+  for (const key of ['tenantId', 'clientId'] as const) {
+    if (auth && /^0{8}-0{4}-0{4}-0{4}-0{12}$/.test(auth[key])) {
+      problems.push(warning(`platform.gitops.auth.${key}`, `is the nil GUID (a placeholder): nobody can sign in to the case-assignment tool until the ${key === 'tenantId' ? 'Entra ID tenant id' : 'client id of its Entra ID app registration'} is set (docs/platform.md, "Signing in to the tool")`, { value: auth[key], allowed: 'the real GUID' }));
+    }
+  }
+
   if (platform.storage.provider === 'local-path' && config.tags['criticality'] === 'high') {
     problems.push(
       warning('platform.storage.provider', 'node-local volumes in an environment tagged criticality=high: Prometheus, Alertmanager and Grafana data are lost when a node is replaced', {

@@ -2,10 +2,11 @@
 // platform-render.ts for what is checked, docs/chart.md ("What the render test guarantees") for why.
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { stringify } from 'yaml';
+import * as path from 'node:path';
+import { parse, stringify } from 'yaml';
 import { loadEnvironments } from '../../config';
 import { cleanupRenders, formatFindings, Json, missingCrds, PassThrough, PlatformRender, renderOne, renderPlatform, resolveReferences } from './platform-render';
-import { podSpec } from './helm';
+import { podSpec, ROOT } from './helm';
 import { podSecurityViolations } from './pod-security';
 
 /** Maps each chart passes through whole (rendered as given), per chart name; the value says where it goes. */
@@ -228,12 +229,52 @@ describe.each(ENVS)('%s: the case-assigner Application', (env) => {
   test('pulls <environment registry>/case-assigner:<commit>, and its Ingress uses the class Traefik serves on the cases host', () => {
     const { docs } = workload();
     const images = new Set(docs.flatMap((d) => (podSpec(d) ? [...(podSpec(d).initContainers ?? []), ...podSpec(d).containers].map((c: { image: string }) => c.image) : [])));
-    expect([...images]).toEqual([expect.stringMatching(/^[a-z0-9]+\.azurecr\.io\/case-assigner:[0-9a-f]{40}$/)]);
-    const ingress = only(docs, 'Ingress');
+    // The tool from the environment's registry; the sign-in proxy from quay.io, pinned by digest.
+    expect([...images].sort()).toEqual([expect.stringMatching(/^[a-z0-9]+\.azurecr\.io\/case-assigner:[0-9a-f]{40}$/), expect.stringMatching(/^quay\.io\/oauth2-proxy\/oauth2-proxy@sha256:[0-9a-f]{64}$/)]);
+    const ingress = only(docs, 'Ingress', /^case-assigner$/);
     const traefikClass = only(docsOf(env, 'traefik'), 'IngressClass');
-    expect(ingress.spec.ingressClassName).toBe(traefikClass.metadata.name);
+    expect(pick(docs, 'Ingress').map((i) => i.spec.ingressClassName)).toEqual([traefikClass.metadata.name, traefikClass.metadata.name]);
     const { cluster } = config(env);
     expect(ingress.spec.rules.map((r: { host: string }) => r.host)).toEqual([`${cluster.ingress.hosts.cases}.${cluster.dns.zoneName}`]);
+  });
+});
+
+describe.each(ENVS)('%s: sign-in in front of the case-assigner Application', (env) => {
+  const workload = () => renders[env]!.applications['case-assigner']!;
+
+  test('its Ingress runs through the Traefik ForwardAuth Middleware to the oauth2-proxy (Entra ids from configuration, secrets from the Terraform Secret); the tool trusts the header', () => {
+    const { docs, namespace } = workload();
+    const middleware = only(docs, 'Middleware');
+    expect(only(docs, 'Ingress', /^case-assigner$/).metadata.annotations?.['traefik.ingress.kubernetes.io/router.middlewares']).toBe(`${namespace}-${middleware.metadata.name}@kubernetescrd`);
+    const proxySvc = only(docs, 'Service', /oauth2-proxy$/);
+    expect(middleware.spec.forwardAuth.address).toBe(`http://${proxySvc.metadata.name}.${namespace}.svc:4180/`);
+    const { auth } = config(env).platform.gitops!;
+    const { cluster } = config(env);
+    const proxy = only(docs, 'Deployment', /oauth2-proxy$/).spec.template.spec.containers[0];
+    expect(proxy.args).toEqual(expect.arrayContaining([`--oidc-issuer-url=https://login.microsoftonline.com/${auth.tenantId}/v2.0`, `--client-id=${auth.clientId}`, `--redirect-url=https://${cluster.ingress.hosts.cases}.${cluster.dns.zoneName}/oauth2/callback`]));
+    // The Secret the proxy reads is the one Terraform writes into that namespace.
+    const refs = new Set((proxy.env as { valueFrom: { secretKeyRef: { name: string; key: string } } }[]).map((e) => `${e.valueFrom.secretKeyRef.name}/${e.valueFrom.secretKeyRef.key}`));
+    const written = Object.values(renders[env]!.platform.resource.kubernetes_secret_v1 as Record<string, Json>).find((x) => x.metadata.name === 'case-assigner-oauth2-proxy')!;
+    expect(new Set(Object.keys(written.data).map((k) => `case-assigner-oauth2-proxy/${k}`))).toEqual(refs);
+    const settings = parse(only(docs, 'ConfigMap', /settings$/).data['settings.yaml']) as Json;
+    expect(settings.api.auth).toEqual({ mode: 'forward-auth', userHeader: 'X-Auth-Request-Email' });
+    expect(middleware.spec.forwardAuth.authResponseHeaders).toContain(settings.api.auth.userHeader);
+    // Only Traefik's namespace reaches the proxy and the API port.
+    const traefikNs = renders[env]!.releases.traefik!.namespace;
+    expect(only(docs, 'NetworkPolicy', /oauth2-proxy$/).spec.ingress[0].from).toEqual([{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': traefikNs } } }]);
+    expect(only(docs, 'NetworkPolicy', /^case-assigner$/).spec.ingress[0]).toEqual({ ports: [{ port: 'http', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': traefikNs } } }] });
+  });
+
+  test('the same Application values with auth.mode none (no allowAnonymous) do not render: no anonymous Ingress', () => {
+    const app = only(docsOf(env, 'gitops-bootstrap'), 'Application');
+    const chart = path.join(ROOT, app.spec.source.path);
+    const args = ['template', 'case-assigner', chart, '--namespace', workload().namespace];
+    for (const f of app.spec.source.helm.valueFiles as string[]) args.push('-f', path.join(chart, f));
+    const object = `${renders[env]!.dir}/anonymous.values-object.yaml`;
+    writeFileSync(object, stringify({ ...app.spec.source.helm.valuesObject, auth: { ...app.spec.source.helm.valuesObject.auth, mode: 'none' } }));
+    const refused = spawnSync(renders[env]!.helm, [...args, '-f', object], { encoding: 'utf8' });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/auth\.allowAnonymous/);
   });
 });
 

@@ -2,7 +2,6 @@
 // mistake fails in the pull request instead of in the cluster.
 import { CHART, DEV_VALUES, LOCAL_VALUES, PROD_VALUES, PLATFORM_AUTH_VALUES, helm, render, renderError, setupHelm } from './helm';
 
-const DEV = [DEV_VALUES, PLATFORM_AUTH_VALUES];
 const PROD = [PROD_VALUES, PLATFORM_AUTH_VALUES];
 
 let bin: string;

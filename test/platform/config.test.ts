@@ -1,11 +1,13 @@
 /** The `platform` section: schema errors and semantic rules, each with a compliant and a non-compliant case. */
+import { formatProblem } from '../../config/problems';
 import { errorsAt, problemsAfter } from '../helpers/env';
 
 const messages = (problems: { message: string }[]) => problems.map((p) => p.message).join('\n');
 
 describe('the shipped environments are valid', () => {
-  test.each(['dev', 'prod'] as const)('%s has no platform problem', (env) => {
-    expect(problemsAfter(() => undefined, env).filter((p) => p.path.startsWith('platform') || p.message.includes('platform'))).toEqual([]);
+  test.each(['dev', 'prod'] as const)('%s has no platform problem but the placeholder Entra ids (warnings until the first deploy sets them)', (env) => {
+    const problems = problemsAfter(() => undefined, env).filter((p) => p.path.startsWith('platform') || p.message.includes('platform'));
+    expect(problems.map((p) => `${p.severity} ${p.path}`)).toEqual(['warning platform.gitops.auth.tenantId', 'warning platform.gitops.auth.clientId']);
   });
 });
 
@@ -28,6 +30,9 @@ describe('schema', () => {
     ['platform.gitops.repoURL', (e: any) => (e.platform.gitops.repoURL = 'file:///tmp/repo'), /https:\/\/ or ssh:\/\//],
     ['platform.gitops.valueFiles', (e: any) => (e.platform.gitops.valueFiles = ['../../other-chart/values.yaml']), /relative \.yaml paths/],
     ['platform', (e: any) => (e.platform.ingressClass = 'nginx'), /Unrecognized key/],
+    ['platform.gitops.auth', (e: any) => delete e.platform.gitops.auth, /expected object/],
+    ['platform.gitops.auth.tenantId', (e: any) => (e.platform.gitops.auth.tenantId = 'contoso.onmicrosoft.com'), /not an Entra ID id \(a GUID/],
+    ['platform.gitops.auth.allowedGroups.0', (e: any) => (e.platform.gitops.auth.allowedGroups = ['Support engineers']), /not an Entra ID id/],
   ])('%s: a bad value is reported at its path', (path, change, message) => {
     const errors = errorsAt(problemsAfter(change), path);
     expect(errors.length).toBeGreaterThan(0);
@@ -35,7 +40,19 @@ describe('schema', () => {
   });
 });
 
+test('a client secret pasted into platform.gitops.auth is refused, and the printed error does not show it', () => {
+  const errors = errorsAt(problemsAfter((e: any) => (e.platform.gitops.auth.clientSecret = 'Xk9~q2Lr8Q~zT4vWb7NcYd1MfG5hJ3sPa0Ue6')), 'platform.gitops.auth');
+  expect(messages(errors)).toMatch(/Unrecognized key: "clientSecret"/);
+  expect(errors.map((p) => formatProblem('dev.yaml', p)).join('\n')).not.toContain('Xk9~q2Lr8Q~zT4vWb7NcYd1MfG5hJ3sPa0Ue6');
+});
+
 describe('semantic rules', () => {
+  test('the nil GUID as an Entra id is a placeholder warning (nobody could sign in); real ids clear it', () => {
+    const warnings = (change: (e: any) => void) => problemsAfter(change).filter((p) => p.path.startsWith('platform.gitops.auth'));
+    expect(warnings(() => undefined).map((p) => [p.severity, p.path])).toEqual([['warning', 'platform.gitops.auth.tenantId'], ['warning', 'platform.gitops.auth.clientId']]);
+    expect(warnings((e) => (e.platform.gitops.auth = { tenantId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', clientId: '7d1b4c7e-2f0a-4c36-9b5e-0b2f7d3a9c11' }))).toEqual([]);
+  });
+
   test('the zone of the platform host names must not be inside an on-premises domain (forwarded to on-premises DNS)', () => {
     expect(errorsAt(problemsAfter(() => undefined), 'cluster.dns.zoneName')).toEqual([]);
     const errors = errorsAt(problemsAfter((e) => (e.cluster.dns.zoneName = 'k8s.corp.example.com')), 'cluster.dns.zoneName').filter((p) => p.message.includes('Grafana'));

@@ -170,13 +170,13 @@ describe('the workload\'s database Secret', () => {
     expect(releases(json)['gitops-bootstrap']!.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_secret_v1\.workload-secret_/)]));
   });
 
-  test('without platform.gitops.database: no Secret, Argo CD creates and labels the namespace', () => {
+  test('without platform.gitops.database: no database Secret; Terraform still creates the restricted namespace (the sign-in Secret lives there)', () => {
     const { json } = build('dev', { config: variant('dev', (c) => delete c.platform.gitops!.database), withoutDatabase: true });
     expect(secretOf(json)).toBeUndefined();
-    expect(json.resource.kubernetes_namespace_v1).not.toHaveProperty('namespace-workload');
+    expect(json.resource.kubernetes_namespace_v1['namespace-workload'].metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     const application = app(json);
     expect(application.spec.source.helm.valuesObject).not.toHaveProperty('secret');
-    expect(application.spec.syncPolicy.managedNamespaceMetadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
+    expect(application.spec.syncPolicy).not.toHaveProperty('managedNamespaceMetadata');
   });
 
   test('a database in configuration but no connection from the services stack stops synth', () => {

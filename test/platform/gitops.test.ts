@@ -7,6 +7,8 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
+import { loadEnvironments } from '../../config';
+import { OAUTH2_CLIENT_SECRET_NAME, OAUTH2_PROXY_SECRET } from '../../constructs/platform/oauth2-proxy-secret';
 import { repoNeedsCredentials, REPO_TOKEN_SECRET, RepoCredentials } from '../../constructs/platform/repo-credentials';
 import { synthEnvironment } from '../cluster/synth';
 import { build, Json, releases, variant } from './fixtures';
@@ -82,6 +84,37 @@ describe.each(ENVS)('%s', (env) => {
     expect(traefik.providers.kubernetesIngress.publishedService.enabled).toBe(false);
   });
 
+  test('sign-in: Secret case-assigner-oauth2-proxy in the tool\'s namespace, the client secret read from <env>-keyvault, the cookie secret generated; the Application waits for it', () => {
+    const secrets = Object.entries(platform().resource.kubernetes_secret_v1 as Record<string, Json>).filter(([, s]) => s.metadata.name === OAUTH2_PROXY_SECRET);
+    expect(secrets).toHaveLength(1);
+    const [key, secret] = secrets[0]!;
+    expect(secret.metadata.namespace).toMatch(/^\$\{kubernetes_namespace_v1\.namespace-workload\./);
+    const client = /^\$\{data\.azurerm_key_vault_secret\.([^.]+)\.value\}$/.exec(secret.data['client-secret']);
+    expect(client).not.toBeNull();
+    const source = platform().data.azurerm_key_vault_secret[client![1]!];
+    expect(source.name).toBe(OAUTH2_CLIENT_SECRET_NAME);
+    expect(remoteOutput(env, source.key_vault_id)[0]).toBe(`${env}-keyvault`);
+    const cookie = /^\$\{random_password\.([^.]+)\.result\}$/.exec(secret.data['cookie-secret']);
+    expect(cookie).not.toBeNull();
+    expect(platform().resource.random_password[cookie![1]!]).toEqual(expect.objectContaining({ length: 32, special: false }));
+    expect(releases(platform())['gitops-bootstrap']!.depends_on).toContain(`kubernetes_secret_v1.${key}`);
+  });
+
+  test('sign-in: the Application\'s values carry the Entra ids from configuration and the Secret\'s name, never a secret', () => {
+    const values = application(env).spec.source.helm.valuesObject;
+    const { auth } = loadEnvironments([env])[0]!.config.platform.gitops!;
+    expect(values.auth).toEqual({
+      mode: 'forward-auth',
+      entraId: { tenantId: auth.tenantId, clientId: auth.clientId, allowedGroups: auth.allowedGroups },
+      oauth2Proxy: { existingSecret: OAUTH2_PROXY_SECRET },
+    });
+    expect(values.networkPolicy).toEqual({ enabled: true });
+    // Nothing in the whole synthesized platform holds a literal secret for the proxy: only references.
+    const text = JSON.stringify(platform());
+    expect(text).not.toMatch(/OAUTH2_PROXY_(CLIENT|COOKIE)_SECRET|client-secret"\s*:\s*"(?!\$\{)|cookie-secret"\s*:\s*"(?!\$\{)/);
+    expect(JSON.stringify(values)).not.toMatch(/"(clientSecret|cookieSecret|client-secret|cookie-secret|password|token)"\s*:/i);
+  });
+
   test('the Application waits for its repository Secret and the AcrPull grant', () => {
     const deps = releases(platform())['gitops-bootstrap']!.depends_on as string[];
     expect(deps).toEqual(expect.arrayContaining([expect.stringMatching(/^kubernetes_secret_v1\.repo-credentials_secret/), expect.stringMatching(/^azurerm_role_assignment\.registry-pull/)]));
@@ -141,11 +174,13 @@ describe('repository credentials', () => {
   test('the workload without a registry or, for Azure DevOps, without a Key Vault stops synth with what to pass', () => {
     expect(() => build('dev', { withoutRegistry: true })).toThrow(/no registry was passed from the services stack; allowed: enable services.registry/);
     expect(() => build('dev', { withoutKeyVault: true })).toThrow(/needs credentials but no Key Vault was passed/);
+    // A public repository needs no token, but sign-in still reads the app registration's client secret from Key Vault.
+    expect(() => build('dev', { withoutKeyVault: true, config: variant('dev', (c) => { c.platform.gitops!.repoURL = 'https://github.com/contoso/azure-hybrid-platform'; }) })).toThrow(/no Key Vault was passed; allowed: pass <env>-keyvault \(the client secret of the tool's Entra ID app registration/);
   });
 
-  test('a public repository gets no Secret and no Key Vault read', () => {
+  test('a public repository gets no Secret and no Key Vault read for a token (the only read left is the sign-in client secret)', () => {
     const { json } = build('dev', { config: variant('dev', (c) => { c.platform.gitops!.repoURL = 'https://github.com/contoso/azure-hybrid-platform'; }) });
-    expect(json.data.azurerm_key_vault_secret).toBeUndefined();
+    expect(Object.values(json.data.azurerm_key_vault_secret as Record<string, Json>).map((s) => s.name)).toEqual([OAUTH2_CLIENT_SECRET_NAME]);
     expect(Object.values(json.resource.kubernetes_secret_v1 as Record<string, Json>).some((s) => s.metadata.labels?.['argocd.argoproj.io/secret-type'])).toBe(false);
   });
 });
