@@ -68,4 +68,6 @@ test('nginx proxies exactly the API paths the Vite dev server proxies', () => {
   const nginxPaths = /location ~ \^\/\(([\w|]+)\)/.exec(read('app/web/nginx.conf'))?.[1]?.split('|').sort();
   expect(vitePaths.length).toBeGreaterThan(0);
   expect(nginxPaths).toEqual(vitePaths);
+  // Probes and /metrics are on the operations listener; through the API port they 404 (api.test.ts): not proxied.
+  for (const ops of ['healthz', 'readyz', 'metrics']) expect(vitePaths).not.toContain(ops);
 });

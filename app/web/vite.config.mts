@@ -2,7 +2,8 @@ import vue from '@vitejs/plugin-vue';
 import { defineConfig } from 'vite';
 
 // The API paths the UI calls; in `vite` dev mode they are proxied to a locally running `case-assigner serve`.
-const API_PATHS = ['/cases', '/stats', '/engineers', '/healthz', '/readyz'];
+// (Probes and /metrics are on its operations listener, :9464, not the API port: nothing to proxy for them.)
+const API_PATHS = ['/cases', '/stats', '/engineers'];
 const API_TARGET = 'http://localhost:8000';
 
 export default defineConfig({
