@@ -73,7 +73,7 @@ describe('roles', () => {
     const kinds = prod.docs.map((d) => d.kind).sort();
     expect(kinds).toEqual(
       // Second Deployment, Service, Ingress (/oauth2) and NetworkPolicy, and the Middleware: the sign-in in front of the API.
-      ['ConfigMap', 'ConfigMap', 'CronJob', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Ingress', 'Job', 'Middleware', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'Pod', 'PrometheusRule', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
+      ['ConfigMap', 'ConfigMap', 'CronJob', 'Deployment', 'Deployment', 'HorizontalPodAutoscaler', 'Ingress', 'Ingress', 'Job', 'Middleware', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Pod', 'PrometheusRule', 'Service', 'Service', 'ServiceAccount', 'ServiceMonitor'].sort(),
     );
   });
 
@@ -108,7 +108,7 @@ describe('roles', () => {
   });
 
   it('the api has a PodDisruptionBudget of maxUnavailable 1 selecting exactly the api pods', () => {
-    const pdb = one(prod.docs, 'PodDisruptionBudget');
+    const pdb = one(prod.docs, 'PodDisruptionBudget', '-api');
     const api = one(prod.docs, 'Deployment', '-api');
     expect(pdb.spec.maxUnavailable).toBe(1);
     expect(pdb.spec.minAvailable).toBeUndefined();
@@ -149,7 +149,7 @@ describe('roles', () => {
     expect(selects(one(docs, 'ServiceMonitor'), one(docs, 'Service', '-case-assigner'))).toBe(true);
     expect(find(docs, 'CronJob')).toHaveLength(0);
     expect(find(docs, 'HorizontalPodAutoscaler').map((h) => h.spec.scaleTargetRef.name)).toEqual([one(docs, 'Deployment', '-api').metadata.name]);
-    expect(find(docs, 'PodDisruptionBudget').every((p) => p.spec.selector.matchLabels['app.kubernetes.io/component'] === 'api')).toBe(true);
+    expect(find(docs, 'PodDisruptionBudget').map((p) => p.spec.selector.matchLabels['app.kubernetes.io/component']).sort()).toEqual(['api', 'oauth2-proxy']);
   });
 
   it('migrations run in a pre-install/pre-upgrade hook Job that needs neither the release ServiceAccount nor the ConfigMap', () => {
@@ -369,7 +369,8 @@ describe('authentication (auth.mode forward-auth behind the Ingress)', () => {
     expect(np.spec.ingress).toEqual([{ ports: [{ port: 'http', protocol: 'TCP' }], from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'traefik' } } }] }]);
     const labels = proxy(prod.docs).spec.template.metadata.labels;
     expect(selects(one(prod.docs, 'Service', '-case-assigner').spec.selector, proxy(prod.docs))).toBe(false);
-    expect(selects(one(prod.docs, 'PodDisruptionBudget').spec.selector.matchLabels, proxy(prod.docs))).toBe(false);
+    expect(selects(one(prod.docs, 'PodDisruptionBudget', '-api').spec.selector.matchLabels, proxy(prod.docs))).toBe(false);
+    expect(selects(one(prod.docs, 'PodDisruptionBudget', '-oauth2-proxy').spec.selector.matchLabels, proxy(prod.docs))).toBe(true);
     expect(one(prod.docs, 'NetworkPolicy', '-case-assigner').spec.podSelector.matchExpressions[0].values).toContain(labels['app.kubernetes.io/component']);
     // No peers given: the proxy admits nobody (an empty `from` would admit everyone).
     expect(one(render(bin, PROD, { 'networkPolicy.ingressFrom': 'null' }).docs, 'NetworkPolicy', '-oauth2-proxy').spec.ingress).toEqual([]);
