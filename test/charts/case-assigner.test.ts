@@ -495,6 +495,7 @@ describe('labels and notes', () => {
       expect(r.stderr).toBe('');
       const text = (parseYaml(r.stdout) as { data: { notes: string } }).data.notes;
       expect(text).toContain('https://case-assigner.prod.internal.example/');
+      expect(text).toContain('redirect URI must be https://case-assigner.prod.internal.example/oauth2/callback');
       expect(text).toContain('kubectl -n support create job --from=cronjob/ca-case-assigner-assign');
       expect(text).toContain('Secret "case-assigner-runtime"');
     } finally {
