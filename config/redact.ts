@@ -36,9 +36,11 @@ export function looksSecret(token: string): boolean {
   if (/^[A-Za-z0-9+/]{40,}={0,2}$/.test(token) && /[A-Z]/.test(token) && /[a-z]/.test(token) && /[0-9]/.test(token)) return true;
   if (token.length < 12 || /\s/.test(token)) return false;
   // Names, SKUs, CIDRs, DNS names, URLs, resource ids and GUIDs are separator-joined runs of short or single-case
-  // words (Standard_D4s_v5, /subscriptions/<guid>/resourceGroups/rg-x); passwords and keys mix classes in one run.
+  // words (Standard_D4s_v5, /subscriptions/<guid>/resourceGroups/rg-x, ~/.ssh/id_ed25519.pub); passwords and keys mix
+  // classes in one run.
   const plain = (segment: string) => /^[A-Za-z0-9]{0,10}$/.test(segment) || /^[a-z0-9]+$/.test(segment) || /^[A-Z0-9]+$/.test(segment) || /^[A-Z]?[a-z]{2,}([A-Z][a-z]+|[0-9]+)*[A-Z]?$/.test(segment);
-  if (token.split(/[/_.:@=?&#,+-]+/).every(plain)) return false;
+  // A leading `~/` is a home-directory path, not a character class mixed into a secret.
+  if (token.replace(/^~\//, '/').split(/[/_.:@=?&#,+-]+/).every(plain)) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(token)).length;
   return classes >= 3 && entropy(token) >= 3.2;
 }

@@ -149,7 +149,7 @@ describe('numbers Azure bounds', () => {
 });
 
 describe('redaction rules', () => {
-  test.each(['Standard_D4s_v5', 'network.hub.subnets.GatewaySubnet', 'vpn.dpdTimeoutSeconds', '10.10.0.0/22', 'https://dev.azure.com/contoso/platform/_git/azure-hybrid-platform', '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hyb-dev', 'kv-hyb-dev-d7k2', 'privatelink.vaultcore.azure.net', '2026-01-01T00:00:00Z'])('%s is shown', (text) => {
+  test.each(['Standard_D4s_v5', 'network.hub.subnets.GatewaySubnet', 'vpn.dpdTimeoutSeconds', '10.10.0.0/22', 'https://dev.azure.com/contoso/platform/_git/azure-hybrid-platform', '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-hyb-dev', 'kv-hyb-dev-d7k2', 'privatelink.vaultcore.azure.net', '2026-01-01T00:00:00Z', '~/.ssh/id_ed25519.pub'])('%s is shown', (text) => {
     expect(looksSecret(text)).toBe(false);
     expect(redactText(text)).toBe(text);
   });
