@@ -28,6 +28,26 @@ function entropy(text: string): number {
   return bits;
 }
 
+/**
+ * Names, SKUs, CIDRs, DNS names, URLs, resource ids and GUIDs: separator-joined runs of short or single-case words
+ * (Standard_D4s_v5, /subscriptions/<guid>/resourceGroups/rg-x, ~/.ssh/id_ed25519.pub). Passwords and keys mix classes
+ * in one run.
+ */
+function isStructuredName(token: string): boolean {
+  const plain = (segment: string) => /^[A-Za-z0-9]{0,10}$/.test(segment) || /^[a-z0-9]+$/.test(segment) || /^[A-Z0-9]+$/.test(segment) || /^[A-Z]?[a-z]{2,}([A-Z][a-z]+|[0-9]+)*[A-Z]?$/.test(segment);
+  // A leading `~/` is a home-directory path, not a character class mixed into a secret.
+  return token.replace(/^~\//, '/').split(/[/_.:@=?&#,+-]+/).every(plain);
+}
+
+/** A URL or path: several short segments, not one long run of a value. */
+function isManySegments(token: string): boolean {
+  const segments = token.split(/[/_.:@=?&#,+-]+/).filter(Boolean);
+  return segments.length >= 3 && segments.every((x) => x.length <= 64);
+}
+
+/** Longest unbroken structured name (a URL, a resource id) a message keeps whole. */
+const MAX_NAME_SHOWN = 200;
+
 /** True when a single token (no spaces) looks like a password, key or token rather than a name, CIDR or id. */
 export function looksSecret(token: string): boolean {
   if (/-----BEGIN [A-Z0-9 ]*PRIVATE KEY/.test(token)) return true;
@@ -38,9 +58,7 @@ export function looksSecret(token: string): boolean {
   // Names, SKUs, CIDRs, DNS names, URLs, resource ids and GUIDs are separator-joined runs of short or single-case
   // words (Standard_D4s_v5, /subscriptions/<guid>/resourceGroups/rg-x, ~/.ssh/id_ed25519.pub); passwords and keys mix
   // classes in one run.
-  const plain = (segment: string) => /^[A-Za-z0-9]{0,10}$/.test(segment) || /^[a-z0-9]+$/.test(segment) || /^[A-Z0-9]+$/.test(segment) || /^[A-Z]?[a-z]{2,}([A-Z][a-z]+|[0-9]+)*[A-Z]?$/.test(segment);
-  // A leading `~/` is a home-directory path, not a character class mixed into a secret.
-  if (token.replace(/^~\//, '/').split(/[/_.:@=?&#,+-]+/).every(plain)) return false;
+  if (isStructuredName(token)) return false;
   const classes = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(token)).length;
   return classes >= 3 && entropy(token) >= 3.2;
 }
@@ -53,12 +71,17 @@ const cut = (text: string) => (text.length > MAX_SHOWN ? `${text.slice(0, MAX_SH
 
 /**
  * Scrubs free text (messages, which validators write with the input quoted in them): secret-looking runs hidden, every
- * quoted value and every unbroken run cut to MAX_SHOWN characters, the whole capped at `max`.
+ * quoted value and every other unbroken run cut to MAX_SHOWN characters (a URL or resource id to MAX_NAME_SHOWN), the
+ * whole capped at `max`.
  */
 export function redactText(text: string, max = MAX_SHOWN * 8): string {
   let out = text.replace(PEM, (m) => hidden('PEM block', m.length));
   out = out.replace(/"([^"]*)"/g, (_m, inner: string) => `"${cut(inner)}"`);
-  out = out.replace(/[^\s"'`,;()[\]{}<>]+/g, (token) => (looksSecret(token) ? hidden('looks like a secret', token.length) : cut(token)));
+  out = out.replace(/[^\s"'`,;()[\]{}<>]+/g, (token) => {
+    if (looksSecret(token)) return hidden('looks like a secret', token.length);
+    // A URL or resource id the message names stays whole (up to MAX_NAME_SHOWN); any other long run is cut.
+    return isStructuredName(token) && token.length <= MAX_NAME_SHOWN && isManySegments(token) ? token : cut(token);
+  });
   return out.length > max ? `${out.slice(0, max)}... (${out.length} characters)` : out;
 }
 

@@ -180,3 +180,11 @@ describe('readiness window against the node Key Vault wait', () => {
     expect(validateReadinessWindow(cfg(10))).toEqual([expect.objectContaining({ severity: 'warning', path: 'cluster.readinessTimeoutMinutes', allowed: '25 or more' })]);
   });
 });
+
+test('a long URL a message names (a download link) is kept whole; a 300-character run is still cut', () => {
+  const { redactText } = require('../../config/redact');
+  const url = 'https://github.com/kubernetes-sigs/cloud-provider-azure/releases/download/v1.36.5/azure-acr-credential-provider-linux-amd64';
+  expect(url.length).toBeGreaterThan(120);
+  expect(redactText(`set it to the sha256sum of ${url} (docs/cluster.md)`)).toContain(url);
+  expect(redactText(`value ${'x'.repeat(300)} is bad`)).toContain('(300 characters)');
+});
