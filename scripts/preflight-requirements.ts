@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { EnvironmentConfig, LoadedEnvironment } from '../config';
 import { serviceNames } from '../config/service-names';
 import { gatewayPublicIpCount } from '../config/validate/vpn';
+import { REPO_TOKEN_SECRET, repoNeedsCredentials } from '../constructs/platform/repo-credentials';
 
 /**
  * What a fresh subscription must provide before the first apply of an environment, derived from its configuration:
@@ -24,7 +25,16 @@ export interface PreflightRequirements {
   readonly storageAccountNames: string[];
   readonly registryName?: string;
   readonly stateBackend?: { readonly resourceGroupName: string; readonly storageAccountName: string; readonly containerName: string };
+  /**
+   * Secrets a person puts in the environment's Key Vault after `<env>-keyvault` and before `<env>-platform` plans:
+   * Terraform only reads them (data sources), so a missing one fails that plan. Name -> what it holds.
+   */
+  readonly keyVaultSecrets: Record<string, string>;
+  /** Configuration paths still holding a placeholder the first deploy cannot work with, and why. */
+  readonly placeholders: Record<string, string>;
 }
+
+const NIL_GUID = /^0{8}-0{4}-0{4}-0{4}-0{12}$/;
 
 export function preflightRequirements(config: EnvironmentConfig): PreflightRequirements {
   const s = config.services;
@@ -38,6 +48,17 @@ export function preflightRequirements(config: EnvironmentConfig): PreflightRequi
   const vmSizes: Record<string, number> = {};
   vmSizes[c.controlPlane.size] = (vmSizes[c.controlPlane.size] ?? 0) + c.controlPlane.count;
   vmSizes[c.workers.size] = (vmSizes[c.workers.size] ?? 0) + c.workers.count;
+  const gitops = config.platform.gitops;
+  const keyVaultSecrets: Record<string, string> = {};
+  if (gitops && repoNeedsCredentials(gitops.repoURL)) keyVaultSecrets[REPO_TOKEN_SECRET] = `read-only token Argo CD uses for ${gitops.repoURL} (Azure DevOps PAT, scope Code: Read)`;
+  if (gitops) keyVaultSecrets[gitops.auth.clientSecretName] = 'client secret of the tool\'s Entra ID app registration (oauth2-proxy sign-in)';
+  const placeholders: Record<string, string> = {};
+  if (s.registry && !c.imageCredentialProvider?.sha256) {
+    placeholders['cluster.imageCredentialProvider.sha256'] = 'no checksum for the kubelet credential provider: every `<env>-cluster` plan stops until it is set (docs/cluster.md)';
+  }
+  for (const key of ['tenantId', 'clientId'] as const) {
+    if (gitops && NIL_GUID.test(gitops.auth[key])) placeholders[`platform.gitops.auth.${key}`] = 'the nil GUID: nobody can sign in to the tool (docs/platform.md, "Signing in to the tool")';
+  }
   return {
     environment: config.name,
     location: config.location,
@@ -52,6 +73,8 @@ export function preflightRequirements(config: EnvironmentConfig): PreflightRequi
     storageAccountNames: s.siteRecovery ? [names.cacheStorage] : [],
     ...(s.registry ? { registryName: names.registry } : {}),
     ...(config.stateBackend ? { stateBackend: { ...config.stateBackend, containerName: config.stateBackend.containerName ?? 'tfstate' } } : {}),
+    keyVaultSecrets,
+    placeholders,
   };
 }
 
@@ -96,6 +119,17 @@ export function renderChecklist(r: PreflightRequirements): string {
     r.stateBackend
       ? `- [ ] State backend \`${r.stateBackend.storageAccountName}/${r.stateBackend.containerName}\` in \`${r.stateBackend.resourceGroupName}\` exists and the deploying identity can read it with Azure AD (\`scripts/bootstrap-state.sh\`).`
       : '- [ ] A state backend: none configured, so every stack keeps a local state file. Run `scripts/bootstrap-state.sh` and add `stateBackend:` before a shared deployment.',
+    ...Object.entries(r.placeholders).map(([p, why]) => `- [ ] \`${p}\` in \`config/environments/${r.environment}.yaml\`: ${why}.`),
+    ...(Object.keys(r.keyVaultSecrets).length > 0
+      ? [
+          '',
+          `## After \`${r.environment}-keyvault\`, before \`${r.environment}-platform\``,
+          '',
+          `Terraform only reads these secrets, so a missing one fails the platform plan. Put them in \`${r.keyVaultName}\` from a network that reaches its private endpoint, as an identity with \`Key Vault Secrets Officer\` (\`az keyvault secret set --vault-name ${r.keyVaultName} --name <name> --file <file>\`; a file keeps the value out of shell history):`,
+          '',
+          ...Object.entries(r.keyVaultSecrets).map(([name, what]) => `- [ ] \`${name}\`: ${what}.`),
+        ]
+      : []),
     '',
   ].join('\n');
 }

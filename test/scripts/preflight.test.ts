@@ -92,6 +92,18 @@ test('the checklist names the feature registration command and every prerequisit
   expect(md).toContain('scripts/bootstrap-state.sh');
 });
 
+test('the checklist lists the Key Vault secrets the platform plan reads and the placeholders still in the shipped file', () => {
+  const md = renderChecklist(requirements);
+  // Both are read by data sources in <env>-platform: a missing one fails that plan, so a person must know beforehand.
+  expect(md).toMatch(/## After `prod-keyvault`, before `prod-platform`[\s\S]*`argocd-repo-token`[\s\S]*`case-assigner-oauth2-client-secret`/);
+  expect(md).toContain('`cluster.imageCredentialProvider.sha256`');
+  expect(md).toContain('`platform.gitops.auth.tenantId`');
+  const filled = structuredClone(prod!.config) as any;
+  filled.cluster.imageCredentialProvider = { ...filled.cluster.imageCredentialProvider, sha256: 'a'.repeat(64) };
+  filled.platform.gitops.auth = { ...filled.platform.gitops.auth, tenantId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3302' };
+  expect(renderChecklist(preflightRequirements(filled))).not.toMatch(/imageCredentialProvider|gitops\.auth/);
+});
+
 test('shellcheck passes', () => {
   const r = spawnSync('shellcheck', [script], { encoding: 'utf8' });
   expect(r.stdout + r.stderr).toBe('');
