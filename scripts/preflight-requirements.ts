@@ -54,7 +54,7 @@ export function preflightRequirements(config: EnvironmentConfig): PreflightRequi
   if (gitops) keyVaultSecrets[gitops.auth.clientSecretName] = 'client secret of the tool\'s Entra ID app registration (oauth2-proxy sign-in)';
   const placeholders: Record<string, string> = {};
   if (s.registry && !c.imageCredentialProvider?.sha256) {
-    placeholders['cluster.imageCredentialProvider.sha256'] = 'no checksum for the kubelet credential provider: every `<env>-cluster` plan stops until it is set (docs/cluster.md)';
+    placeholders['cluster.imageCredentialProvider.sha256'] = `no checksum for the kubelet credential provider: every \`${config.name}-cluster\` plan stops until it is set (docs/cluster.md)`;
   }
   for (const key of ['tenantId', 'clientId'] as const) {
     if (gitops && NIL_GUID.test(gitops.auth[key])) placeholders[`platform.gitops.auth.${key}`] = 'the nil GUID: nobody can sign in to the tool (docs/platform.md, "Signing in to the tool")';
