@@ -2,6 +2,8 @@
 // systems show: capped pages with opaque page tokens, a clock behind the tool's, listings of open cases only,
 // permanent and transient refusals, a post that never gets an answer. Used by faults.test.ts and its child workers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The simulator's seeded PRNG, so a "2 % failure" run is the same every time.
+import { rng as prng } from '../../src/sim/random';
 
 export interface QueueCase {
   id: string;
@@ -95,18 +97,6 @@ export class FakeQueue {
     const next = all.length > size ? Buffer.from(JSON.stringify([last.updatedAt, last.id])).toString('base64url') : null;
     json(res, 200, { items: items.map(({ updatedAt, ...c }) => ({ ...c, updatedAt: new Date(updatedAt).toISOString() })), nextPageToken: next });
   }
-}
-
-/** Deterministic PRNG (mulberry32) so a "2 % failure" run is the same every time. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 export class FakeSink {
