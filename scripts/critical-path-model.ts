@@ -250,7 +250,15 @@ interface Work {
   readonly prepare: number;
   readonly join: number;
   readonly waits: ReadonlyArray<string>;
+  /**
+   * On-node work: the VM the gate watches. The node boots and prepares once that VM is created, whatever else the
+   * gate itself waits for in Terraform (e.g. the secrets' role assignments); the join needs both.
+   */
+  readonly bootsWith?: string;
 }
+
+/** VM types whose creation boots the node a readiness gate watches. */
+const VM_TYPE = /^azurerm_(linux_|windows_)?virtual_machine$/;
 
 function workOf(node: ResourceNode, times: TimesTable, known: ReadonlyMap<string, ResourceNode>): Work {
   if (node.hint?.activity) {
@@ -261,7 +269,8 @@ function workOf(node: ResourceNode, times: TimesTable, known: ReadonlyMap<string
   if (node.hint?.onNode) {
     const entry = times.onNode[node.hint.onNode];
     if (!entry) throw new Error(`${node.address}: on-node activity "${node.hint.onNode}" has no entry in the times table; allowed: ${Object.keys(times.onNode).filter((k) => k !== 'comment').join(', ')}`);
-    return { prepare: entry.prepareMinutes, join: entry.joinMinutes, waits: (node.hint.waitsOnNodeFor ?? []).filter((a) => known.has(a)) };
+    const vm = [...node.deps].find((d) => VM_TYPE.test(known.get(d)?.type ?? ''));
+    return { prepare: entry.prepareMinutes, join: entry.joinMinutes, waits: (node.hint.waitsOnNodeFor ?? []).filter((a) => known.has(a)), ...(vm ? { bootsWith: vm } : {}) };
   }
   if (node.type === 'local' || node.destroyOnly) return { prepare: 0, join: 0, waits: [] };
   const minutes = node.sleepMinutes ?? (times.types[node.type] ?? times.default).minutes;
@@ -311,8 +320,10 @@ export function simulateStack(stack: StackGraph, times: TimesTable, parallelism 
       running++;
       start.set(a, now);
       const w = work.get(a)!;
-      if (w.waits.length > 0) waiting.set(a, now + w.prepare);
-      else events.push({ at: now + w.prepare + w.join, address: a });
+      // A gate starts after its VM: the node has been preparing since the VM was created.
+      const prepared = w.bootsWith !== undefined && finish.has(w.bootsWith) ? Math.max(now, finish.get(w.bootsWith)! + w.prepare) : now + w.prepare;
+      if (w.waits.length > 0) waiting.set(a, prepared);
+      else events.push({ at: prepared + w.join, address: a });
     }
   };
   const releaseWaiting = () => {

@@ -19,15 +19,18 @@ import { clusterInboundRules } from '../constructs/cluster/nsg-rules';
 import { ClusterNodePool, ETCD_DISK_LUN } from '../constructs/cluster/node-pool';
 import { ClusterPki } from '../constructs/cluster/pki';
 import type { PlatformClusterInputs } from '../constructs/platform/cluster-connection';
+import { RbacPropagationWait } from '../constructs/services/rbac-propagation';
 import { registerHandoffRecords } from '../handoff/extensions';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 import type { NetworkStack } from './network-stack';
 
-/** The Key Vault of `<env>-keyvault` (RBAC mode, private endpoint in the hub, deployer role already propagated), by reference. */
+/** The Key Vault of `<env>-keyvault` (RBAC mode, private endpoint in the hub), by reference. */
 export interface ClusterKeyVaultRef {
   readonly id: string;
   /** e.g. `https://kv-hyb-dev-x.vault.azure.net/` */
   readonly vaultUri: string;
+  /** The deployer's `Key Vault Secrets Officer` role assignment: the secrets wait for its propagation. */
+  readonly secretsOfficerAssignmentId: string;
 }
 
 export interface ClusterStackProps extends EnvironmentStackProps {
@@ -130,8 +133,13 @@ export class ClusterStack extends EnvironmentStack {
     const cp = { id: 'control-plane', principalId: controlPlaneIdentity.principalId };
     const wk = { id: 'worker', principalId: workerIdentity.principalId };
     const pem = 'application/x-pem-file';
+    // Only the secret writes wait for the deployer's role to propagate (600 s on the first apply): the VMs,
+    // identities and load balancers are created meanwhile and the nodes prepare; kv-secret on the node retries
+    // until the secrets exist and its own role is effective (KV_WAIT_SECONDS).
+    const writerRole = new RbacPropagationWait(this, 'secrets-officer-propagation', { roleAssignments: [{ id: props.keyVault.secretsOfficerAssignmentId }] });
     const secrets = new ClusterSecrets(this, 'secrets', {
       keyVaultId: props.keyVault.id,
+      writeAfter: [writerRole.wait],
       tags,
       secrets: [
         { key: 'bootstrap-token', name: SECRET_NAMES.bootstrapToken, value: token.token, contentType: 'text/plain', readers: [cp, wk] },
@@ -246,8 +254,10 @@ export class ClusterStack extends EnvironmentStack {
       // Every VM is created at once and prepares in parallel; the joins are ordered on the nodes: control plane i joins
       // once control plane i-1 is a healthy etcd member (etcd adds one member at a time). The first one initialises.
       serial: true,
-      gateDependsOn: [secrets.secrets['bootstrap-token']],
-      dependsOn: [...secrets.roleAssignments, ...Object.values(this.dns.records)],
+      // The gates (not the VMs) wait for the secrets' reader roles: a gate's timeout then starts once Terraform has
+      // created everything the node reads, and the VMs boot during the writer role's wait.
+      gateDependsOn: [secrets.secrets['bootstrap-token'], ...secrets.roleAssignments],
+      dependsOn: Object.values(this.dns.records),
     });
     const wkNames = Array.from({ length: c.workers.count }, (_, i) => `vm-${naming.base}-wk-${i}`);
     this.workers = new ClusterNodePool(this, 'workers', {
@@ -262,7 +272,8 @@ export class ClusterStack extends EnvironmentStack {
       // Workers boot with the control planes and prepare in parallel; on the node they join once the API server
       // answers and accepts their bootstrap token (k8s-bootstrap.sh wait_for_api), not after a Terraform dependency.
       waitsOnNodeFor: [this.controlPlanes.gates[0]],
-      dependsOn: [...secrets.roleAssignments, ...Object.values(this.dns.records)],
+      gateDependsOn: secrets.roleAssignments,
+      dependsOn: Object.values(this.dns.records),
     });
 
     this.platformInputs = {

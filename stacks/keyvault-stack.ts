@@ -6,7 +6,6 @@ import { privateEndpoints } from '../config/dns-plan';
 import { serviceNames } from '../config/service-names';
 import { PrivateKeyVault } from '../constructs/services/key-vault';
 import { ServicePrivateEndpoint } from '../constructs/services/private-endpoint';
-import { RbacPropagationWait } from '../constructs/services/rbac-propagation';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 import type { NetworkStack } from './network-stack';
 
@@ -20,22 +19,26 @@ export interface KeyVaultRef {
   readonly id: string;
   /** e.g. `https://kv-hyb-dev-x.vault.azure.net/` */
   readonly vaultUri: string;
+  /**
+   * The deployer's `Key Vault Secrets Officer` role assignment. A stack that writes secrets puts an
+   * RbacPropagationWait triggered by it in front of its secrets (not of its other resources).
+   */
+  readonly secretsOfficerAssignmentId: string;
 }
 
 /**
  * `<env>-keyvault`: the Key Vault, its private endpoint and the deployment identity's `Key Vault Secrets Officer`
- * role, ready in minutes (Azure Resource Manager only, no data plane: runs anywhere). The stack ends with an
- * explicit wait for the role to propagate (RbacPropagationWait), so every later stack that writes secrets
- * (`<env>-services`, `<env>-cluster`) finds the role effective: a secret written in the same apply that creates
- * the role fails with `ForbiddenByRbac`. It owns the services resource group (same name as before), so that the
- * cluster no longer waits for the data services (PostgreSQL takes 10-15 minutes).
+ * role, ready in minutes (Azure Resource Manager only, no data plane: runs anywhere). It does not wait for the role
+ * to propagate: each stack that writes secrets (`<env>-services`, `<env>-cluster`) has its own RbacPropagationWait
+ * (triggered by `ref.secretsOfficerAssignmentId`) in front of its secret writes only, so its VMs, identities and
+ * load balancers are created during the wait (a secret written before the role is effective fails with
+ * `ForbiddenByRbac`; policy HN-012). It owns the services resource group (same name as before), so that the cluster
+ * no longer waits for the data services (PostgreSQL takes 10-15 minutes).
  */
 export class KeyVaultStack extends EnvironmentStack {
   readonly resourceGroup: ResourceGroup;
   readonly keyVault: PrivateKeyVault;
   readonly endpoint: ServicePrivateEndpoint;
-  /** Depend on this, not on the role assignment: the role is effective once it exists. */
-  readonly secretsOfficerReady: RbacPropagationWait;
   /** The vault by reference, for the stacks that write or read its secrets. */
   readonly ref: KeyVaultRef;
 
@@ -69,12 +72,11 @@ export class KeyVaultStack extends EnvironmentStack {
       staticIps: plan.staticIps,
       tags,
     });
-    this.secretsOfficerReady = new RbacPropagationWait(this, 'secrets-officer-propagation', { roleAssignments: [this.keyVault.secretsOfficer] });
 
-    // Stacks that read the vault apply after this whole stack, wait included. (No output depends_on: cdktf renders
-    // it as "${...}", which Terraform's JSON syntax rejects in depends_on.)
+    // Stacks that read the vault apply after this whole stack. (No output depends_on: cdktf renders it as "${...}",
+    // which Terraform's JSON syntax rejects in depends_on.)
     new TerraformOutput(this, 'key_vault_id', { value: this.keyVault.vault.id });
     new TerraformOutput(this, 'key_vault_uri', { value: this.keyVault.vault.vaultUri });
-    this.ref = { id: this.keyVault.vault.id, vaultUri: this.keyVault.vault.vaultUri };
+    this.ref = { id: this.keyVault.vault.id, vaultUri: this.keyVault.vault.vaultUri, secretsOfficerAssignmentId: this.keyVault.secretsOfficer.id };
   }
 }

@@ -10,6 +10,7 @@ import { ReplicationCacheStorage } from '../constructs/services/cache-storage';
 import { PrivateContainerRegistry } from '../constructs/services/container-registry';
 import { PrivatePostgres } from '../constructs/services/postgres-server';
 import { ServicePrivateEndpoint } from '../constructs/services/private-endpoint';
+import { RbacPropagationWait } from '../constructs/services/rbac-propagation';
 import { BACKUP_PRIVATE_ENDPOINT_ROLES, PrivateRecoveryVault } from '../constructs/services/recovery-vault';
 import { EnvironmentStack, EnvironmentStackProps } from './environment-stack';
 import type { KeyVaultStack } from './keyvault-stack';
@@ -20,7 +21,7 @@ export interface ServicesStackProps extends EnvironmentStackProps {
   readonly network: NetworkStack;
   /**
    * `<env>-keyvault`: the vault the generated secrets go to, and the resource group this stack's resources live in.
-   * That stack has already waited for the deployer's `Key Vault Secrets Officer` role to propagate.
+   * The secrets written here wait for the deployer's `Key Vault Secrets Officer` role (created there) to propagate.
    */
   readonly keyVault: KeyVaultStack;
   /**
@@ -35,7 +36,8 @@ export interface ServicesStackProps extends EnvironmentStackProps {
  * `<env>-services`: the PaaS services the site uses, each reachable only through a private endpoint in the hub
  * whose single DNS zone group points at the privatelink zone of `<env>-network`. Which services exist is
  * configuration (`services:`). The Key Vault, its endpoint and the services resource group live in `<env>-keyvault`
- * (ready in minutes, role propagation already waited for); this stack writes its secrets there.
+ * (ready in minutes); this stack writes its secrets there once the deployer's role has propagated (its own
+ * RbacPropagationWait, in front of the secrets only: the servers and vaults are created meanwhile).
  */
 export class ServicesStack extends EnvironmentStack {
   /** Owned by `<env>-keyvault` (same name as before the split). */
@@ -63,6 +65,12 @@ export class ServicesStack extends EnvironmentStack {
     this.resourceGroup = props.keyVault.resourceGroup;
     const rg = this.resourceGroup.name;
     const keyVaultId = props.keyVault.ref.id;
+    // Created only when a secret is written here (each writer stack waits for the role itself; HN-012).
+    let writerRole: RbacPropagationWait | undefined;
+    const writerRoleWait = () => {
+      writerRole ??= new RbacPropagationWait(this, 'secrets-officer-propagation', { roleAssignments: [{ id: props.keyVault.ref.secretsOfficerAssignmentId }] });
+      return writerRole.wait;
+    };
     const plans = new Map(privateEndpoints(config).map((p) => [p.service, p]));
     const endpoint = (plan: PrivateEndpointPlan | undefined, resourceId: string): ServicePrivateEndpoint => {
       if (!plan) throw new Error(`${this.node.id}: no private endpoint planned for this service`);
@@ -116,6 +124,7 @@ export class ServicesStack extends EnvironmentStack {
         location,
         config: s.postgres,
         keyVaultId,
+        secretDependsOn: [writerRoleWait()],
         tags,
       });
       endpoint(plans.get('postgres'), this.postgres.server.id);
@@ -133,6 +142,7 @@ export class ServicesStack extends EnvironmentStack {
         keyVaultId,
         value: props.vpnSharedKey,
         contentType: `IPsec pre-shared key of connection to ${config.onPremises.name}`,
+        dependsOn: [writerRoleWait()],
       });
     }
   }

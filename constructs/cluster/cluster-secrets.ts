@@ -1,3 +1,4 @@
+import { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { KeyVaultSecret } from '@cdktf/provider-azurerm/lib/key-vault-secret';
 import { RoleAssignment } from '@cdktf/provider-azurerm/lib/role-assignment';
@@ -20,6 +21,8 @@ export interface ClusterSecretsProps {
   /** Resource id of the Key Vault (RBAC authorization mode). */
   readonly keyVaultId: string;
   readonly secrets: ReadonlyArray<ClusterSecretSpec>;
+  /** What every secret write waits for, e.g. the deployer's role propagation (RbacPropagationWait.wait). @default [] */
+  readonly writeAfter?: ReadonlyArray<ITerraformDependable>;
   readonly tags?: Record<string, string>;
 }
 
@@ -44,6 +47,7 @@ export class ClusterSecrets extends Construct {
         value: spec.value,
         contentType: spec.contentType,
         tags: props.tags,
+        dependsOn: props.writeAfter && props.writeAfter.length > 0 ? [...props.writeAfter] : undefined,
       });
       this.secrets[spec.key] = secret;
       for (const reader of spec.readers) {

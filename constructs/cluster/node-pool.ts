@@ -61,11 +61,12 @@ export interface ClusterNodePoolProps {
   /** Gates of other nodes every node of this pool waits for on the node (workers: control plane 0's API server), for the time estimate. @default [] */
   readonly waitsOnNodeFor?: ReadonlyArray<ReadinessGate>;
   /**
-   * Resources every readiness gate waits for. The bootstrap token secret belongs here for control plane 0: after a
-   * rotation its gate must read the new token from Key Vault, not the previous version. @default []
+   * Resources every readiness gate waits for: the role assignments on the secrets the node reads (so the gate's
+   * timeout starts once they exist, while the VM boots and prepares before), and for control plane 0 the bootstrap
+   * token secret: after a rotation its gate must read the new token from Key Vault, not the previous version. @default []
    */
   readonly gateDependsOn?: ReadonlyArray<ITerraformDependable>;
-  /** Resources every VM waits for (role assignments on the secrets it reads, an earlier pool's gate). */
+  /** Resources every VM waits for (e.g. the API server's DNS record). Not the secrets or their roles: the node retries for them. */
   readonly dependsOn?: ReadonlyArray<ITerraformDependable>;
   readonly tags?: Record<string, string>;
 }

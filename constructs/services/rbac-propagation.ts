@@ -57,18 +57,28 @@ export class TimeSleep extends TerraformResource {
   }
 }
 
+/** A role assignment by id: one in another stack of the environment (cdktf turns the id into a remote state read). */
+export interface RoleAssignmentRef {
+  readonly id: string;
+}
+
 export interface RbacPropagationWaitProps {
-  /** The role assignments whose effect the dependants need. */
-  readonly roleAssignments: ReadonlyArray<TerraformResource & { readonly id: string }>;
+  /**
+   * The role assignments whose effect the dependants need: resources of this stack (the wait also depends on them)
+   * or references to role assignments another stack of the environment creates (the wait is created, and sleeps, when
+   * this stack is applied after that one). Their ids are the sleep's triggers: a replaced role assignment waits again.
+   */
+  readonly roleAssignments: ReadonlyArray<(TerraformResource & RoleAssignmentRef) | RoleAssignmentRef>;
   /** @default RBAC_PROPAGATION_SECONDS */
   readonly seconds?: number;
 }
 
 /**
  * Waits for new role assignments to take effect before anything that depends on this construct runs. A resource
- * that uses a role the same apply creates (a secret written by the deployer, a blob read by an identity) depends on
- * `wait`, never on the role assignment alone. Sleeps on create only: later applies do not wait again unless a role
- * assignment is replaced (its id is a trigger).
+ * that uses a role the same apply (or an earlier stack of the environment) creates, e.g. a secret written by the
+ * deployer, depends on `wait`, never on the role assignment alone. Put it in the stack that uses the role, in front of
+ * only the resources that need it, so everything else of that stack is created while it sleeps. Sleeps on create
+ * only: later applies do not wait again unless a role assignment is replaced (its id is a trigger).
  */
 export class RbacPropagationWait extends Construct {
   readonly wait: TimeSleep;
@@ -82,11 +92,14 @@ export class RbacPropagationWait extends Construct {
     if (props.roleAssignments.length === 0) throw new Error(`${this.node.path}: no role assignments to wait for; allowed: one or more`);
     const stack = TerraformStack.of(this);
     const provider = (stack.node.tryFindChild('time') as TimeProvider | undefined) ?? new TimeProvider(stack, 'time');
+    // depends_on only within this stack (Terraform cannot depend on another state's resource; the trigger's remote
+    // state read orders the stacks).
+    const local = props.roleAssignments.filter((r): r is TerraformResource & RoleAssignmentRef => r instanceof TerraformResource && TerraformStack.of(r) === stack);
     this.wait = new TimeSleep(this, 'sleep', {
       provider,
       createDuration: `${seconds}s`,
       triggers: Object.fromEntries(props.roleAssignments.map((r, i) => [`role_${i}`, r.id])),
-      dependsOn: [...props.roleAssignments],
+      dependsOn: local.length > 0 ? local : undefined,
     });
   }
 }

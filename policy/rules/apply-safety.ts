@@ -40,33 +40,49 @@ function seconds(duration: unknown): number | undefined {
   return Number(m[1] ?? 0) * 3600 + Number(m[2] ?? 0) * 60 + Number(m[3] ?? 0);
 }
 
+/** Does the time_sleep's `triggers` name the role assignment (directly, or through a local or another stack's output)? */
+function triggeredBy(ctx: StackContext, sleep: SynthResource, grant: SynthResource): boolean {
+  return referencesIn(sleep.config['triggers']).some((ref) => {
+    const t = ctx.refTarget(ref);
+    return t !== undefined && key(t.resource) === key(grant);
+  });
+}
+
 export const rbacPropagationWait: Rule = {
   id: 'HN-012',
   severity: 'error',
-  title: 'A Key Vault data-plane write waits for the propagation of a role the same apply creates',
+  title: "A Key Vault data-plane write waits, in its own stack, for the propagation of the deployer's role the environment creates",
   explanation:
-    'A role assignment takes up to 10 minutes to apply (Key Vault RBAC guide). The azurerm provider reads a secret back right after writing it and does not retry a 403, so a secret written in the apply that grants the deployer its role fails with ForbiddenByRbac on a fresh environment.',
+    "A role assignment takes up to 10 minutes to apply (Key Vault RBAC guide). The azurerm provider reads a secret back right after writing it and does not retry a 403, so a secret written before the deployer's role is effective fails with ForbiddenByRbac on a fresh environment: in the apply that creates the role, or in a later stack that starts right after the stack that creates it. The wait is triggered by the role assignment's id so that a replaced assignment is waited for again.",
   remediation:
-    'Grant the role in an earlier stack (`<env>-keyvault` does, and waits), or make the secret depend on a time_sleep of at least 600s that depends on the role assignment (RbacPropagationWait).',
+    "Make the secret depend on a time_sleep of at least 600s in its own stack whose triggers reference the role assignment (RbacPropagationWait with the assignment, or with `<env>-keyvault`'s secretsOfficerAssignmentId from another stack), and put only the secret writes behind it.",
   appliesTo: ['azurerm_key_vault_secret', 'azurerm_key_vault_key', 'azurerm_key_vault_certificate'],
   check: (r, ctx) => {
     const vault = ctx.identity(r.config['key_vault_id']);
     if (vault === undefined) return [];
-    const grants = ctx.resources('azurerm_role_assignment').filter((ra) => {
-      const scope = ctx.identity(ra.config['scope']);
-      return scope === vault && referencesIn(ra.config['principal_id']).some((ref) => ref.startsWith('${data.azurerm_client_config.'));
+    // The deployer's roles on this vault, created by this stack or by any other stack of the environment.
+    const grants = ctx.environmentResources('azurerm_role_assignment').filter((ra) => {
+      const rctx = ctxOf(ctx, ra);
+      return rctx.identity(ra.config['scope']) === vault && referencesIn(ra.config['principal_id']).some((ref) => ref.startsWith('${data.azurerm_client_config.'));
     });
     if (grants.length === 0) return [];
     const deps = dependencies(ctx, r);
+    const sleeps = [...deps.values()].filter((d) => d.type === 'time_sleep');
     const problems: Problem[] = [];
     for (const grant of grants) {
-      const waits = [...deps.values()].filter((d) => d.type === 'time_sleep' && dependencies(ctx, d).has(key(grant)));
+      const where = grant.stack === ctx.stack ? `${grant.address}, created in the same apply` : `${grant.stack}'s ${grant.address}`;
+      const waits = sleeps.filter((d) => triggeredBy(ctx, d, grant));
       if (waits.length === 0) {
-        problems.push(fail(`writes through ${grant.address}, created in the same apply, with no wait for it to propagate (ForbiddenByRbac on a fresh environment).`));
+        const untriggered = grant.stack === ctx.stack && sleeps.some((d) => dependencies(ctx, d).has(key(grant)));
+        problems.push(
+          untriggered
+            ? fail(`waits for ${where}, with a time_sleep whose triggers do not reference it: a replaced role assignment is not waited for again.`)
+            : fail(`writes through ${where}, with no time_sleep triggered by it on its dependency path (ForbiddenByRbac on a fresh environment).`),
+        );
         continue;
       }
       const longest = Math.max(...waits.map((w) => seconds(ctx.resolve(w.config['create_duration']).known ? (ctx.resolve(w.config['create_duration']) as { value: unknown }).value : undefined) ?? 0));
-      if (longest < RBAC_PROPAGATION_SECONDS) problems.push(fail(`waits only ${longest}s for ${grant.address}; Microsoft states up to ${RBAC_PROPAGATION_SECONDS}s.`));
+      if (longest < RBAC_PROPAGATION_SECONDS) problems.push(fail(`waits only ${longest}s for ${where}; Microsoft states up to ${RBAC_PROPAGATION_SECONDS}s.`));
     }
     return problems;
   },

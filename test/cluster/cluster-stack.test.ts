@@ -203,6 +203,14 @@ describe.each([
       expect(dependsOn.join()).toMatch(/azurerm_virtual_machine_data_disk_attachment/);
       expect(dependsOn).toContain(`azurerm_key_vault_secret.${tokenSecret}`);
     }
+    // The secrets' reader roles: every gate waits for them (its timeout starts once they exist), no VM does (the VMs
+    // boot and prepare while the secrets wait for the deployer's role; kv-secret retries on the node).
+    const readerRoles = Object.keys(resourcesOf(cluster, 'azurerm_role_assignment')).filter((k) => /^secrets_/.test(k)).map((k) => `azurerm_role_assignment.${k}`);
+    expect(readerRoles.length).toBeGreaterThan(0);
+    for (const vm of vms) {
+      expect((gateOf(vm.name)[1] as any).depends_on).toEqual(expect.arrayContaining(readerRoles));
+      expect((vm.depends_on ?? []).join()).not.toMatch(/azurerm_role_assignment|azurerm_key_vault_secret|time_sleep/);
+    }
     // depends_on holds plain addresses, as Terraform requires (no interpolation).
     for (const resources of Object.values(cluster.resource) as Record<string, any>[]) {
       for (const r of Object.values(resources)) for (const d of r.depends_on ?? []) expect(d).toMatch(/^[a-z_]+\.[\w-]+$/);

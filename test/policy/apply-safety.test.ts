@@ -1,9 +1,10 @@
-/** HN-012..HN-015: each rule on a compliant fixture and on the broken shape a real apply (or client) would hit. */
+/** HN-012..HN-017: each rule on a compliant fixture and on the broken shape a real apply (or client) would hit. */
 import { cacheStorageTrustedServices, noConflictingPrivateZones, privateEndpointHttpsFromOnPremises, rbacPropagationWait } from '../../policy/rules/apply-safety';
 import { compliant, kinds, run, stack, type Config } from './fixtures';
 
-describe('HN-012 a Key Vault write waits for a role the same apply creates', () => {
+describe('HN-012 a Key Vault write waits, in its own stack, for the deployer role the environment creates', () => {
   const role = { scope: '${azurerm_key_vault.kv.id}', role_definition_name: 'Key Vault Secrets Officer', principal_id: '${data.azurerm_client_config.client.object_id}' };
+  const triggered = { create_duration: '600s', triggers: { role_0: '${azurerm_role_assignment.officer.id}' }, depends_on: ['azurerm_role_assignment.officer'] };
   const withSecret = (secret: Config, sleep?: Config) =>
     stack({
       azurerm_key_vault: { kv: compliant.keyVault() },
@@ -12,20 +13,53 @@ describe('HN-012 a Key Vault write waits for a role the same apply creates', () 
       azurerm_key_vault_secret: { s: { name: 's', value: 'x', key_vault_id: '${azurerm_key_vault.kv.id}', ...secret } },
     });
   const check = (s: ReturnType<typeof stack>) => run(rbacPropagationWait, s, 'azurerm_key_vault_secret.s');
-  test('compliant: depends on a 600s sleep that depends on the role', () => {
-    expect(check(withSecret({ depends_on: ['time_sleep.wait'] }, { create_duration: '600s', depends_on: ['azurerm_role_assignment.officer'] }))).toEqual([]);
+  test('compliant: depends on a 600s sleep triggered by the role (same apply)', () => {
+    expect(check(withSecret({ depends_on: ['time_sleep.wait'] }, triggered))).toEqual([]);
   });
-  test('compliant: the vault and role come from an earlier stack (no role in this stack)', () => {
+  test('compliant: a vault and role outside the synthesized environment (nothing to wait for here)', () => {
     const s = stack({ azurerm_key_vault_secret: { s: { name: 's', value: 'x', key_vault_id: '${data.terraform_remote_state.kv.outputs.id}' } } });
     expect(check(s)).toEqual([]);
   });
   test('non-compliant: depends on the role assignment only (the old services stack)', () => {
     const problems = check(withSecret({ depends_on: ['azurerm_role_assignment.officer'] }));
     expect(kinds(problems)).toEqual(['fail']);
-    expect(problems[0]!.message).toMatch(/no wait for it to propagate/);
+    expect(problems[0]!.message).toMatch(/created in the same apply, with no time_sleep triggered by it/);
+  });
+  test('non-compliant: a sleep after the role whose triggers do not name it (a replaced role is not waited for)', () => {
+    const { triggers: _, ...untriggered } = triggered;
+    expect(check(withSecret({ depends_on: ['time_sleep.wait'] }, untriggered))[0]!.message).toMatch(/triggers do not reference it/);
   });
   test('non-compliant: a sleep shorter than the stated 600 s', () => {
-    expect(check(withSecret({ depends_on: ['time_sleep.wait'] }, { create_duration: '30s', depends_on: ['azurerm_role_assignment.officer'] }))[0]!.message).toMatch(/waits only 30s/);
+    expect(check(withSecret({ depends_on: ['time_sleep.wait'] }, { ...triggered, create_duration: '30s' }))[0]!.message).toMatch(/waits only 30s/);
+  });
+
+  // The split form: <env>-keyvault creates the vault and the role, <env>-services writes the secret.
+  const remote = (output: string) => `\${data.terraform_remote_state.cross-stack-reference-input-dev-keyvault.outputs.${output}}`;
+  const keyvaultStack = (withOwnSleep: boolean) =>
+    stack(
+      { azurerm_key_vault: { kv: compliant.keyVault() }, azurerm_role_assignment: { officer: role }, ...(withOwnSleep ? { time_sleep: { wait: triggered } } : {}) },
+      { output: { kv_id: { value: '${azurerm_key_vault.kv.id}' }, officer_id: { value: '${azurerm_role_assignment.officer.id}' }, other_id: { value: '${azurerm_key_vault.kv.id}' } } },
+    );
+  const writer = (sleep?: Config) =>
+    stack({
+      ...(sleep ? { time_sleep: { wait: sleep } } : {}),
+      azurerm_key_vault_secret: { s: { name: 's', value: 'x', key_vault_id: remote('kv_id'), ...(sleep ? { depends_on: ['time_sleep.wait'] } : {}) } },
+    });
+  const checkSplit = (opts: { kvSleep?: boolean; sleep?: Config }) =>
+    run(rbacPropagationWait, { 'dev-keyvault': keyvaultStack(opts.kvSleep ?? false), 'dev-services': writer(opts.sleep) }, 'azurerm_key_vault_secret.s', 'dev-services');
+  test("compliant (other stack): the writer's own 600s sleep is triggered by the keyvault stack's role assignment", () => {
+    expect(checkSplit({ sleep: { create_duration: '600s', triggers: { role_0: remote('officer_id') } } })).toEqual([]);
+  });
+  test('non-compliant (other stack): no sleep in the writing stack, even when the keyvault stack sleeps itself', () => {
+    for (const kvSleep of [false, true]) {
+      const problems = checkSplit({ kvSleep });
+      expect(kinds(problems)).toEqual(['fail']);
+      expect(problems[0]!.message).toMatch(/writes through dev-keyvault's azurerm_role_assignment\.officer, with no time_sleep triggered by it/);
+    }
+  });
+  test('non-compliant (other stack): a sleep triggered by something else, or too short', () => {
+    expect(checkSplit({ sleep: { create_duration: '600s', triggers: { vault: remote('other_id') } } })[0]!.message).toMatch(/no time_sleep triggered by it/);
+    expect(checkSplit({ sleep: { create_duration: '5m', triggers: { role_0: remote('officer_id') } } })[0]!.message).toMatch(/waits only 300s for dev-keyvault's/);
   });
 });
 

@@ -170,6 +170,23 @@ describe.each(['dev', 'prod'])('breaking the real %s output is caught', (env) =>
     expect(new Set(errorIds(stacks))).toEqual(new Set(['HN-013', 'HN-014', 'HN-015', 'HN-016']));
   });
 
+
+  test("the writer stacks' role propagation wait removed, or moved back into <env>-keyvault (HN-012 on every secret of services and cluster)", () => {
+    for (const moveBack of [false, true]) {
+      const stacks = environmentStacks(env);
+      const secrets = resourcesOf(stacks, 'azurerm_key_vault_secret');
+      expect(new Set(secrets.map(([id]) => id))).toEqual(new Set([`${env}-services`, `${env}-cluster`]));
+      for (const [, , s] of secrets) s['depends_on'] = (s['depends_on'] ?? []).filter((d: string) => !d.startsWith('time_sleep.'));
+      if (moveBack) {
+        const kv = stacks.get(`${env}-keyvault`)!;
+        const [officer] = Object.keys(kv.resource.azurerm_role_assignment);
+        kv.resource.time_sleep = { wait: { create_duration: '600s', triggers: { role_0: `\${azurerm_role_assignment.${officer}.id}` }, depends_on: [`azurerm_role_assignment.${officer}`] } };
+      }
+      const findings = checkStacks(stacks as unknown as Map<string, StackJson>).findings.filter((f) => f.severity === 'error' && !f.suppressed);
+      expect(new Set(findings.map((f) => f.ruleId))).toEqual(new Set(['HN-012']));
+      expect(findings).toHaveLength(secrets.length);
+    }
+  });
   test('private DNS zones linked away from the resolver VNet, when the environment has private endpoints (HN-005)', () => {
     const stacks = environmentStacks(env);
     const links = resourcesOf(stacks, 'azurerm_private_dns_zone_virtual_network_link');
