@@ -156,12 +156,17 @@ export function validateEtcdDisk(config: EnvironmentConfig): ConfigProblem[] {
   return [];
 }
 
-/** kv-secret's retry window on the nodes (KV_WAIT_SECONDS in constructs/cluster/scripts/kv-secret.sh), in minutes. */
+/**
+ * How long a node may still wait for its Key Vault secrets once its readiness gate has started, in minutes: the gate
+ * starts after the secrets and the node's `Key Vault Secrets User` roles exist (Microsoft: up to 10 minutes to
+ * apply) plus 5 for IMDS and DNS. kv-secret's own window (KV_WAIT_SECONDS in constructs/cluster/scripts/kv-secret.sh)
+ * is this plus the cluster stack's 600 s wait for the deployer's role, which the VMs boot during.
+ */
 export const NODE_KEY_VAULT_WAIT_MINUTES = 15;
 
 /**
- * A node's readiness gate must outlast its wait for the Key Vault role created in the same apply (Microsoft: up to
- * 10 minutes; kv-secret retries 15) plus the rest of the bootstrap, or a slow role propagation fails the apply.
+ * A node's readiness gate must outlast its wait for the Key Vault roles created in the same apply (up to 15 minutes
+ * after the gate starts, see above) plus the rest of the bootstrap, or a slow role propagation fails the apply.
  */
 export function validateReadinessWindow(config: EnvironmentConfig): ConfigProblem[] {
   const minutes = config.cluster.readinessTimeoutMinutes;

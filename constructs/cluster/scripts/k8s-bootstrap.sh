@@ -200,13 +200,17 @@ check_private_dns() {
 write_key() {
   local secret=$1 target=$2
   install -d -m 0755 "$(dirname "$target")"
-  (umask 077 && kv-secret "$secret" > "$target")
+  (umask 077 && kv-secret "$secret" > "$target") || fail "Key Vault secret ${secret} not readable by the deadline; the kv-secret lines above say why"
   grep -q 'PRIVATE KEY' "$target" || fail "Key Vault secret ${secret} does not hold a PEM private key"
 }
 
 fetch_secrets() {
   step secrets
-  BOOTSTRAP_TOKEN=$(kv-secret "$KV_SECRET_BOOTSTRAP_TOKEN")
+  # One deadline for all secrets (window: kv-secret.sh). <env>-cluster writes them after its 600 s role wait.
+  KV_DEADLINE=$(( $(date +%s) + ${KV_WAIT_SECONDS:-1500} ))
+  export KV_DEADLINE
+  log "reading the join material from Key Vault for at most $(( (KV_DEADLINE - $(date +%s)) / 60 )) minutes"
+  BOOTSTRAP_TOKEN=$(kv-secret "$KV_SECRET_BOOTSTRAP_TOKEN") || fail "Key Vault secret ${KV_SECRET_BOOTSTRAP_TOKEN} not readable by the deadline; the kv-secret lines above say why"
   [[ "$BOOTSTRAP_TOKEN" =~ ^[a-z0-9]{6}\.[a-z0-9]{16}$ ]] || fail "Key Vault secret ${KV_SECRET_BOOTSTRAP_TOKEN} is not a bootstrap token ([a-z0-9]{6}.[a-z0-9]{16})"
   if [ "$K8S_ROLE" != worker ]; then
     # The shared CA material of every control plane (kubeadm HA, manual certificate distribution).
