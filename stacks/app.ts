@@ -26,7 +26,7 @@ export function buildApp(app: App, environments: ReadonlyArray<LoadedEnvironment
   for (const { config } of environments) {
     const network = new NetworkStack(app, { config });
     const vpn = new VpnStack(app, { config, network });
-    // Key Vault + the deployer's role + its propagation wait, ready in minutes: the cluster never waits for PostgreSQL.
+    // Key Vault + the deployer's role, ready in minutes: the cluster never waits for PostgreSQL (the secret writers wait for the role themselves).
     const keyVault = new KeyVaultStack(app, { config, network });
     // The VPN key comes from <env>-network, not <env>-vpn: services (and the cluster) never wait for the gateway.
     const services = new ServicesStack(app, { config, network, keyVault, vpnSharedKey: network.vpnSharedKey.result });
