@@ -57,6 +57,16 @@ describe('values.schema.json rejects bad values', () => {
     expect(r.stdout + r.stderr).toMatch(/concurrencyPolicy must be one of the following/);
   });
 
+  it('the queue-reading keys the tool validates (pagination, listsAllOpenCases, caseUrl, fields.slaDeadline) are accepted', () => {
+    expect(() => render(bin, PROD, {
+      'settings.queue.pagination.nextPath': 'nextPageToken', 'settings.queue.pagination.param': 'pageToken',
+      'settings.queue.pagination.pageSizeParam': 'pageSize', 'settings.queue.pagination.pageSize': '200',
+      'settings.queue.listsAllOpenCases': 'true', 'settings.queue.caseUrl': 'https://support-queue.internal.example/api/v2/cases/{id}',
+      'settings.queue.fields.slaDeadline': 'slaDueAt',
+    })).not.toThrow();
+    expect(renderError(bin, PROD, { 'settings.queue.pagination.nextPath': 'next' })).toMatch(/pagination: param is required/);
+  });
+
   it('the compliant counterparts render', () => {
     expect(() => render(bin, PROD, { 'assigner.cronjob.concurrencyPolicy': 'Replace', 'assigner.cronjob.startingDeadlineSeconds': '10', 'image.digest': '', 'image.tag': '1.2.3', 'api.containerPort': '8080' })).not.toThrow();
   });
