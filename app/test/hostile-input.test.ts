@@ -7,6 +7,13 @@ import { describeError } from '../src/log';
 import { createMetrics } from '../src/metrics';
 import { migrate } from '../src/migrate';
 import { describePg, startPostgres, type TestPostgres } from './postgres';
+import { runCycle } from '../src/cycle';
+import { silentLogger } from '../src/log';
+import { SqlStore } from '../src/store/sql-store';
+import { CFG, MONDAY_10, eng } from './fixtures';
+import { FlakySink, ScriptedQueue, record } from './helpers';
+
+const lastCycle = async () => (await db.query<{ id: number }>(`SELECT max(id) AS id FROM cycles`)).rows[0].id;
 
 let pg: TestPostgres;
 let db: Db;
@@ -72,6 +79,18 @@ describePg('hostile input', () => {
     const err = await db.query(`SELECT $1::int`, ['secret-param-value']).catch((e) => e);
     expect(describeError(err)).toBe('database error 22P02: invalid input syntax for type integer: <value>');
     expect(describeError(new Error('queue API https://q/cases answered 502\nstack'))).toBe('queue API https://q/cases answered 502');
+  });
+
+  it('a queue page with a NUL byte in a record (rejected) is stored and read past, not a failed cycle re-reading it forever', async () => {
+    const store = new SqlStore(db);
+    const queue = new ScriptedQueue([[{ ...record('N-1'), id: 'N\u00001' }, { ...record('N-2'), note: 'a\u0000b', severity: 'Z' }, record('N-3')]]);
+    const r = await runCycle({ store, queue, sink: new FlakySink(), engineers: [eng('ana')], policyConfig: CFG, log: silentLogger }, MONDAY_10);
+    expect(r.error).toBeNull();
+    expect(r.skipped).toBe(2);
+    expect((await db.query<{ id: string }>(`SELECT id FROM cases WHERE id LIKE 'N%' ORDER BY id`)).rows.map((x) => x.id)).toEqual(['N-3']);
+    const stored = (await db.query<{ reason: string; record: string }>(`SELECT reason, record::text AS record FROM rejected_records WHERE cycle_id = $1 ORDER BY id`, [await lastCycle()])).rows;
+    expect(stored.map((x) => x.reason)).toEqual(['NUL byte in a field', expect.stringMatching(/^invalid severity/)]);
+    expect(stored.map((x) => x.record).join('')).not.toMatch(/\\u0000/);
   });
 
   it('logs requests at info, probes only at debug', async () => {

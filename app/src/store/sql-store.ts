@@ -208,7 +208,9 @@ export class SqlStore implements Store {
     if (rejects.length === 0) return;
     await this.db.query(
       `INSERT INTO rejected_records (cycle_id, reason, record) SELECT $1, reason, record FROM jsonb_to_recordset($2::jsonb) AS x(reason text, record jsonb)`,
-      [cycleId, JSON.stringify(rejects.map((r) => ({ reason: r.reason, record: r.record ?? null })))],
+      // jsonb cannot hold \u0000: a record rejected for a NUL byte would fail this insert, and with it every cycle
+      // (the same page read again forever). NUL escapes (not an escaped backslash before "u0000") become U+FFFD.
+      [cycleId, JSON.stringify(rejects.map((r) => ({ reason: r.reason, record: r.record ?? null }))).replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd')],
     );
   }
 
