@@ -8,7 +8,8 @@ import { migrate } from '../src/migrate';
 import { getCase } from '../src/api/queries';
 import { policyConfig } from '../src/settings';
 import { SqlStore } from '../src/store/sql-store';
-import type { OutboxItem } from '../src/store/store';
+import { MemoryStore } from '../src/store/memory-store';
+import type { OutboxItem, Store } from '../src/store/store';
 import type { AssignmentFlags } from '../src/critical';
 import { CFG, MONDAY_10, eng, minutes } from './fixtures';
 import { FlakySink, ScriptedQueue, record } from './helpers';
@@ -70,6 +71,31 @@ describePg('critical work on PostgreSQL', () => {
       // Moved once: a later cycle leaves it alone.
       await cycle([], minutes(MONDAY_10, 5));
       expect(sink.attempts).toHaveLength(3);
+    } finally {
+      await db.close();
+    }
+  });
+
+  it('a reopened case may be rebalanced again (new round), on PostgreSQL and in MemoryStore alike', async () => {
+    const db = await fresh();
+    try {
+      const morning = eng('morning', { readiness: { aks: 3 }, shift: { timezone: 'UTC', start: '12:00', end: '20:00', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'] } });
+      const night = eng('night', { readiness: { aks: 1 }, capacity: 1, shift: { timezone: 'UTC', start: '00:00', end: '12:00', days: ['Mon'] } });
+      const run = async (store: Store) => {
+        const sink = new FlakySink();
+        const cycle = (records: unknown[], at: Date) => runCycle({ store, queue: new ScriptedQueue([records]), sink, engineers: [morning, night], policyConfig: CFG, log: silentLogger }, at);
+        await cycle([record('C-1', 'C', '2026-01-05T08:55:00Z'), record('C-2', 'C', '2026-01-05T09:00:00Z')], minutes(MONDAY_10, -60));
+        await cycle([{ ...record('C-1', 'C', '2026-01-05T08:55:00Z'), status: 'resolved' }], MONDAY_10); // C-2 moves to night
+        await cycle([{ ...record('C-2', 'C', '2026-01-05T09:00:00Z'), status: 'resolved' }], minutes(MONDAY_10, 5));
+        // C-2 reopens while an older C-3 takes night's room: C-2 (round 1) is parked with morning again...
+        await cycle([record('C-3', 'C', '2026-01-05T08:00:00Z'), record('C-2', 'C', '2026-01-05T09:00:00Z')], minutes(MONDAY_10, 10));
+        // ...and when C-3 resolves, this round's assignment has never moved: it moves to night.
+        await cycle([{ ...record('C-3', 'C', '2026-01-05T08:00:00Z'), status: 'resolved' }], minutes(MONDAY_10, 15));
+        return sent(sink).map((i) => [i.caseId, i.engineerId, i.reassignedFrom ?? null]);
+      };
+      const sql = await run(new SqlStore(db));
+      expect(sql).toEqual([['C-1', 'night', null], ['C-2', 'morning', null], ['C-2', 'night', 'morning'], ['C-3', 'night', null], ['C-2', 'morning', null], ['C-2', 'night', 'morning']]);
+      expect(await run(new MemoryStore())).toEqual(sql);
     } finally {
       await db.close();
     }

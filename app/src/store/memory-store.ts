@@ -122,7 +122,8 @@ export class MemoryStore implements Store {
         this.open.delete(c.id);
       } else if (!c.resolved && have.status === 'resolved') {
         out.reopened++;
-        Object.assign(have, { status: 'unassigned', engineerId: null, assignedAt: null, ladderStep: null, lastOutcome: null, lastLadderStep: null });
+        // A new round, as in SqlStore (round + 1): its assignment has never been moved, so rebalancing may move it.
+        Object.assign(have, { status: 'unassigned', engineerId: null, assignedAt: null, ladderStep: null, lastOutcome: null, lastLadderStep: null, moved: false });
         this.open.add(c.id);
       } else if (have.product !== c.product || have.severity !== c.severity || have.slaDeadline.getTime() !== deadline.getTime()) {
         out.updated++;
