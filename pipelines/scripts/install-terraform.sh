@@ -55,9 +55,15 @@ verify() {
     echo "install-terraform: the key is not HashiCorp's release key $HASHICORP_KEY_FINGERPRINT" >&2
     return 1
   fi
-  # --trust-model always: the key is trusted by its pinned fingerprint, and only that key is in this keyring.
-  GNUPGHOME="$gnupg" gpg --batch --quiet --trust-model always --verify "$cache/$sums.sig" "$cache/$sums" 2>/dev/null \
-    || { echo "install-terraform: the signature of $sums does not verify with HashiCorp's key" >&2; return 1; }
+  # --trust-model always: the key is trusted by its pinned fingerprint. The key file may hold other keys next to
+  # HashiCorp's (it is a cached file too), so the signature must come from the pinned key: VALIDSIG's last field
+  # is the signing key's primary fingerprint (gnupg doc/DETAILS).
+  local status
+  if ! status="$(GNUPGHOME="$gnupg" gpg --batch --quiet --status-fd 1 --trust-model always --verify "$cache/$sums.sig" "$cache/$sums" 2>/dev/null)" \
+    || ! grep -Eq "^\[GNUPG:\] VALIDSIG .* ${HASHICORP_KEY_FINGERPRINT}\$" <<<"$status"; then
+    echo "install-terraform: the signature of $sums does not verify with HashiCorp's key" >&2
+    return 1
+  fi
   (cd "$cache" && grep " ${zip}\$" "$sums" | sha256sum --check --strict --quiet -) \
     || { echo "install-terraform: $zip does not match its SHA-256 in the signed $sums" >&2; return 1; }
 }

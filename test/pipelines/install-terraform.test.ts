@@ -131,6 +131,20 @@ describe('a poisoned cache never runs (a pull-request job wrote it; the mirror i
     refused(install(offline), /the key is not HashiCorp's release key/);
   });
 
+  test('HashiCorp\'s key with the attacker\'s appended in the cached key file: the attacker\'s signature is refused', () => {
+    // The fingerprint check passes (HashiCorp's key is there); only the signer's own fingerprint tells them apart.
+    const other = path.join(dir, 'gnupg-appended');
+    fs.mkdirSync(other, { mode: 0o700 });
+    const og = (...a: string[]) => sh('gpg', ['--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...a], { GNUPGHOME: other });
+    og('--quick-generate-key', 'Mallory <m@test.invalid>', 'ed25519', 'sign', '1d');
+    makeZip(path.join(cache(), ZIP), EVIL);
+    fs.writeFileSync(path.join(cache(), SUMS), `${sh('sha256sum', [ZIP], {}, cache()).trim()}\n`);
+    fs.rmSync(path.join(cache(), `${SUMS}.sig`));
+    og('--output', path.join(cache(), `${SUMS}.sig`), '--detach-sign', path.join(cache(), SUMS));
+    fs.appendFileSync(path.join(cache(), 'hashicorp.asc'), og('--armor', '--export', 'm@test.invalid'));
+    refused(install(offline), /signature of .* does not verify with HashiCorp's key/);
+  });
+
   test('a binary planted where older versions of this script cached it is never executed', () => {
     fs.writeFileSync(path.join(cache(), 'terraform'), `#!/usr/bin/env bash\n${EVIL}\n`, { mode: 0o755 });
     const r = install(offline);
