@@ -1,5 +1,6 @@
 // The critical-work rules through the production store (PostgreSQL): the interrupt flag and the priority reach the
 // assignment API, and a rebalanced case goes back to the outbox for its new engineer, naming the previous one.
+import { Client } from 'pg';
 import { criticalSchema } from '../src/critical';
 import { runCycle } from '../src/cycle';
 import { connectPostgres, type Db } from '../src/db';
@@ -72,6 +73,43 @@ describePg('critical work on PostgreSQL', () => {
       await cycle([], minutes(MONDAY_10, 5));
       expect(sink.attempts).toHaveLength(3);
     } finally {
+      await db.close();
+    }
+  });
+
+  it('a plan that assigns one case and moves another locks both in id order (no deadlock with a concurrent queue upsert)', async () => {
+    const url = await pg.newDatabase();
+    const db = connectPostgres(url);
+    await migrate(db);
+    const other = new Client({ connectionString: url });
+    try {
+      const store = new SqlStore(db);
+      const morning = eng('morning', { readiness: { aks: 3, vm: 3 }, shift: { timezone: 'UTC', start: '12:00', end: '20:00', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'] } });
+      const night = eng('night', { readiness: { aks: 1 }, capacity: 1, shift: { timezone: 'UTC', start: '00:00', end: '12:00', days: ['Mon'] } });
+      await runCycle({ store, queue: new ScriptedQueue([[record('C-1', 'C', '2026-01-05T08:55:00Z'), record('C-2', 'C', '2026-01-05T09:00:00Z')]]), sink: new FlakySink(), engineers: [morning, night], policyConfig: CFG, log: silentLogger }, minutes(MONDAY_10, -60));
+      // Next plan: C-2 moves to night (C-1 resolved) and Z-1 (vm: only morning) is assigned, so it writes C-2 and Z-1.
+      await store.upsertCases([{ id: 'C-1', product: 'aks', severity: 'C', customer: 'x', createdAt: new Date('2026-01-05T08:55:00Z'), resolved: true },
+        { id: 'Z-1', product: 'vm', severity: 'C', customer: 'x', createdAt: new Date('2026-01-05T09:50:00Z'), resolved: false }], CFG, MONDAY_10);
+      // A queue upsert (another worker) locks in id order: C-2 first...
+      await other.connect();
+      await other.query(`SET lock_timeout = '5s'`);
+      await other.query('BEGIN');
+      await other.query(`SELECT id FROM cases WHERE id = 'C-2' FOR UPDATE`);
+      const planning = store.assign('ours', CFG, [morning, night], MONDAY_10);
+      let blocked = false;
+      for (let i = 0; i < 200 && !blocked; i++) {
+        blocked = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()`)).rows[0].n > 0;
+        if (!blocked) await new Promise((r) => setTimeout(r, 25));
+      }
+      expect(blocked).toBe(true);
+      // ...then Z-1: the plan must not be holding Z-1 while it waits for C-2 (that is a deadlock, one side aborted).
+      await other.query(`SELECT id FROM cases WHERE id = 'Z-1' FOR UPDATE`);
+      await other.query('COMMIT');
+      const plan = await planning;
+      expect(plan.assignments.map((a) => [a.caseId, a.engineerId])).toEqual([['Z-1', 'morning']]);
+      expect(plan.moves.map((m) => [m.caseId, m.engineerId])).toEqual([['C-2', 'night']]);
+    } finally {
+      await other.end().catch(() => undefined);
       await db.close();
     }
   });

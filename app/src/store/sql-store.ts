@@ -262,14 +262,16 @@ export class SqlStore implements Store {
       const sendPriority = policy === 'ours' && cfg.critical.sendPriority;
       const flags = (a: PlannedAssignment) => ({ interrupt: a.interrupt, prio: sendPriority ? a.severity : null, respond_by: sendPriority ? a.respondBy.toISOString() : null });
       let plan = planned;
+      // Lock every case this plan writes (assignments and moves together) in id order first: the queue upsert locks
+      // rows in id order too, so the two cannot deadlock (locking the moved cases after the assigned ones could).
+      const written = [...planned.assignments, ...planned.moves].map((a) => a.caseId);
+      if (written.length > 0) await q.query(`SELECT id FROM cases WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE /* plan: lock planned cases */`, [written]);
       if (planned.assignments.length > 0) {
         const rows = planned.assignments.map((a) => ({ ...a, ...flags(a), key: idempotencyKey(a.caseId, now), policy_version: planned.decisions[0]?.policyVersion ?? cfg.version }));
         const versions = new Map(planned.decisions.map((d) => [d.caseId, d.policyVersion]));
         for (const r of rows) r.policy_version = versions.get(r.caseId) ?? r.policy_version;
-        // Lock the planned rows in id order first: the queue upsert locks rows in id order too, so the two cannot
-        // deadlock. Then, status-guarded: a case the queue resolved (or another writer changed) since the snapshot is
-        // skipped, and only cases actually moved to 'assigned' get an assignment row (the outbox) and a logged decision.
-        await q.query(`SELECT id FROM cases WHERE id = ANY($1::text[]) ORDER BY id FOR UPDATE /* plan: lock planned cases */`, [rows.map((r) => r.caseId)]);
+        // Status-guarded: a case the queue resolved (or another writer changed) since the snapshot is skipped, and
+        // only cases actually moved to 'assigned' get an assignment row (the outbox) and a logged decision.
         const applied = await q.query<{ case_id: string }>(
           `WITH x AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x("caseId" text, "engineerId" text, product text, "ladderStep" int, policy_version text, key text,
                                                                      interrupt boolean, prio text, respond_by timestamptz)),
