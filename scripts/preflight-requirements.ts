@@ -35,6 +35,8 @@ export interface PreflightRequirements {
 }
 
 const NIL_GUID = /^0{8}-0{4}-0{4}-0{4}-0{12}$/;
+/** The organisation of the repository URL the shipped environment files carry (Microsoft's example name). */
+const EXAMPLE_REPO = /^https:\/\/dev\.azure\.com\/contoso\//i;
 
 export function preflightRequirements(config: EnvironmentConfig): PreflightRequirements {
   const s = config.services;
@@ -55,6 +57,9 @@ export function preflightRequirements(config: EnvironmentConfig): PreflightRequi
   const placeholders: Record<string, string> = {};
   if (s.registry && !c.imageCredentialProvider?.sha256) {
     placeholders['cluster.imageCredentialProvider.sha256'] = `no checksum for the kubelet credential provider: every \`${config.name}-cluster\` plan stops until it is set (docs/cluster.md)`;
+  }
+  if (gitops && EXAMPLE_REPO.test(gitops.repoURL)) {
+    placeholders['platform.gitops.repoURL'] = 'the shipped example organisation (contoso): Argo CD cannot fetch the tool\'s chart until it names this repository (docs/platform.md, "The GitOps path")';
   }
   for (const key of ['tenantId', 'clientId'] as const) {
     if (gitops && NIL_GUID.test(gitops.auth[key])) placeholders[`platform.gitops.auth.${key}`] = 'the nil GUID: nobody can sign in to the tool (docs/platform.md, "Signing in to the tool")';

@@ -98,10 +98,12 @@ test('the checklist lists the Key Vault secrets the platform plan reads and the 
   expect(md).toMatch(/## After `prod-keyvault`, before `prod-platform`[\s\S]*`argocd-repo-token`[\s\S]*`case-assigner-oauth2-client-secret`/);
   expect(md).toContain('`cluster.imageCredentialProvider.sha256`');
   expect(md).toContain('`platform.gitops.auth.tenantId`');
+  expect(md).toContain('`platform.gitops.repoURL`'); // the shipped dev.azure.com/contoso URL: Argo CD would never sync
   const filled = structuredClone(prod!.config) as any;
+  filled.platform.gitops.repoURL = 'https://dev.azure.com/fabrikam-it/platform/_git/azure-hybrid-platform';
   filled.cluster.imageCredentialProvider = { ...filled.cluster.imageCredentialProvider, sha256: 'a'.repeat(64) };
   filled.platform.gitops.auth = { ...filled.platform.gitops.auth, tenantId: '3f2504e0-4f89-11d3-9a0c-0305e82c3301', clientId: '3f2504e0-4f89-11d3-9a0c-0305e82c3302' };
-  expect(renderChecklist(preflightRequirements(filled))).not.toMatch(/imageCredentialProvider|gitops\.auth/);
+  expect(renderChecklist(preflightRequirements(filled))).not.toMatch(/imageCredentialProvider|gitops\.auth|gitops\.repoURL/);
 });
 
 test('shellcheck passes', () => {
