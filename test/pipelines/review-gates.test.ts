@@ -153,6 +153,15 @@ describe.each(ENVIRONMENTS)('deploy-%s.yml builds the tool\'s images before the 
   });
 });
 
+test.each(['pipelines/pr.yml', 'pipelines/deploy-dev.yml', 'pipelines/deploy-prod.yml'])('%s: the job running the test suite (real terraform) installs Terraform first: ubuntu-24.04 images ship none', (file) => {
+  const doc = file === 'pipelines/pr.yml' ? pr : deployOf.get(/deploy-(\w+)/.exec(file)![1]!)!;
+  const jobs = allJobs(doc).filter(({ job }) => text(job).includes('bash .ci/run'));
+  expect(jobs.length).toBe(1);
+  const steps = collectSteps(jobs[0]!.job, 'job').map(({ step }) => text(step));
+  const install = steps.findIndex((s) => s.includes('install-terraform.sh'));
+  expect([install >= 0, install < steps.findIndex((s) => s.includes('bash .ci/run'))]).toEqual([true, true]);
+});
+
 test('deploy jobs and plan stages of one environment never name the other environment', () => {
   for (const [env, doc] of deployOf) {
     const other = ENVIRONMENTS.filter((e) => e !== env);
