@@ -57,6 +57,27 @@ describePg('storage on PostgreSQL', () => {
     });
   });
 
+  describe('upgrade', () => {
+    it('a database that had only 001 (with an unposted assignment) migrates to the latest and its outbox item is posted', async () => {
+      const db = connectPostgres(await pg.newDatabase());
+      open.push(db);
+      expect(await migrate(db, loadMigrations().slice(0, 1))).toEqual(['001_initial']);
+      await db.exec(`INSERT INTO engineers (id, name, email, capacity, readiness, shift) VALUES ('a', 'a', 'a@example.com', 10, '{"aks": 3}', '{}');
+        INSERT INTO cases (id, product, severity, customer, created_at, sla_deadline, weight, status, engineer_id, assigned_at, ladder_step)
+          VALUES ('OLD-1', 'aks', 'C', 'x', '2026-01-05T08:00:00Z', '2026-01-05T16:00:00Z', 1, 'assigned', 'a', '2026-01-05T08:01:00Z', 0);
+        INSERT INTO assignments (case_id, engineer_id, product, assigned_at, ladder_step, policy_version, idempotency_key, next_post_at)
+          VALUES ('OLD-1', 'a', 'aks', '2026-01-05T08:01:00Z', 0, 'ours-2.x', 'case-assigner:OLD-1:1', '2026-01-05T08:01:00Z');`);
+      expect(await migrate(db)).toEqual(loadMigrations().slice(1).map((m) => m.name));
+      const sink = new FlakySink();
+      const r = await runCycle(deps(db, [eng('a')], new ScriptedQueue([cases(1)]), sink), MONDAY_10);
+      expect(r.outcome).toBe('ok');
+      expect(sink.attempts.map((i) => i.idempotencyKey)).toContain('case-assigner:OLD-1:1');
+      expect(await rows(db, `SELECT case_id, round, posted_at IS NOT NULL AS posted FROM assignments ORDER BY case_id`)).toEqual([
+        { case_id: 'K-000', round: 0, posted: true }, { case_id: 'OLD-1', round: 0, posted: true },
+      ]);
+    });
+  });
+
   describe('invariants in the schema', () => {
     it('keeps the decision log append-only and at most one assignment per case', async () => {
       const { db } = await freshDb();
