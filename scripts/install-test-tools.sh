@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The Debian tools the test suite runs as real validators: cloud-init (schema), shellcheck, PostgreSQL (the tool's
 # storage tests), Chromium (browser test), unzip (Helm from the npm layer), yamllint, bind9-utils
-# (named-checkconf), and for the hybrid lab (test/lab, npm run lab): BIND 9, strongSwan (charon, swanctl,
-# kernel-libipsec from libcharon-extra-plugins, AES-GCM from libstrongswan-standard-plugins), nftables,
-# iproute2, dig, openssl.
+# (named-checkconf), gnupg + zip (the Terraform installer's signature test), and for the hybrid lab (test/lab,
+# npm run lab): BIND 9, strongSwan (charon, swanctl, kernel-libipsec from libcharon-extra-plugins, AES-GCM from
+# libstrongswan-standard-plugins), nftables, iproute2, dig, openssl.
 #
 # `npm test` runs this first with --ensure: present -> nothing to do; missing and root -> installs them;
 # missing and not root -> prints the exact install command and exits 1 (tests never skip because a tool is absent).
@@ -14,6 +14,7 @@ packages=(
   cloud-init shellcheck postgresql chromium unzip yamllint bind9-utils
   bind9 bind9-dnsutils dnsutils strongswan-charon strongswan-swanctl libcharon-extra-plugins
   libstrongswan-standard-plugins nftables iproute2 openssl
+  gnupg zip
 )
 mode="${1:-install}"
 

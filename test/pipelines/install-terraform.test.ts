@@ -73,6 +73,12 @@ beforeEach(() => {
   signSums(release);
 });
 
+test('the tools this test needs on a clean CI machine (gpg, zip) are installed by scripts/install-test-tools.sh', () => {
+  const tools = fs.readFileSync(path.join(REPO, 'scripts/install-test-tools.sh'), 'utf8');
+  const packages = /^packages=\(([^)]*)\)/m.exec(tools)![1]!.split(/\s+/);
+  expect(packages).toEqual(expect.arrayContaining(['gnupg', 'zip']));
+});
+
 test('refuses anything but an x.y.z release', () => {
   const r = spawnSync('bash', [script, 'latest', path.join(dir, 'tools')], { encoding: 'utf8' });
   expect(r.status).toBe(2);
