@@ -203,6 +203,58 @@ describe('the rule table: every dangerous change with its consequence', () => {
   });
 });
 
+describe('harmless neighbours of the VPN and inline-NSG rules (a second real plan)', () => {
+  const inbound = (name: string, source: string, port: string, access = 'Allow') => ({ name, access, direction: 'Inbound', protocol: 'Tcp', source_address_prefix: source, destination_port_range: port });
+  const nsg = (name: string, rules: object[]): Case => ({ stack: 'dev-network', name, type: 'azurerm_network_security_group', attrs: { security_rule: rules } });
+  const agents = inbound('ssh-from-agents', '10.10.2.0/26', '22');
+  const BEFORE2: Case[] = [
+    { stack: 'dev-vpn', name: 'site-to-site_gateway_0196671B', type: 'azurerm_virtual_network_gateway', attrs: { tags: { a: '1' } }, replaceOn: { sku: 'VpnGw1AZ' } },
+    { stack: 'dev-vpn', name: 'site-to-site_public-ip-1_AECEE88E', type: 'azurerm_public_ip', attrs: { tags: { a: '1' } }, replaceOn: { zones: ['1', '2', '3'] } },
+    // the NAT egress address of <env>-network (constructs/network/nat-egress.ts): not the gateway's
+    { stack: 'dev-network', name: 'hub-egress_public-ip_F42D28D1', type: 'azurerm_public_ip', replaceOn: { zones: ['1'] } },
+    nsg('spoke-cluster_nsg-nodes_0A0A0A01', [agents]),
+    nsg('hub_nsg-agents_0B0B0B02', [agents]),
+  ];
+  const AFTER2: Case[] = [
+    { ...BEFORE2[0]!, attrs: { tags: { a: '2' } } },
+    { ...BEFORE2[1]!, attrs: { tags: { a: '2' } } },
+    { ...BEFORE2[2]!, replaceOn: { zones: ['2'] } },
+    nsg('spoke-cluster_nsg-nodes_0A0A0A01', [agents, inbound('rdp-anywhere', 'Internet', '3389')]),
+    nsg('hub_nsg-agents_0B0B0B02', [agents, inbound('https-on-premises', '192.168.0.0/16', '443'), inbound('deny-rest', '*', '*', 'Deny')]),
+  ];
+  let md: string;
+  beforeAll(async () => {
+    const plan = azurermPlan(path.join(dir, 'tf-harmless'), BEFORE2, AFTER2);
+    const stackOf = new Map(BEFORE2.map((c) => [`${c.type}.${c.name}`, c.stack]));
+    const args = ['dev-network', 'dev-vpn'].flatMap((stack) => {
+      const file = path.join(dir, `harmless-${stack}.json`);
+      fs.writeFileSync(file, JSON.stringify({ ...plan, resource_changes: plan.resource_changes.filter((rc: any) => stackOf.get(rc.address) === stack) }));
+      return ['--plan', `${stack}=${file}`];
+    });
+    md = await summary(...args);
+  }, 60000);
+  const line = (address: string) => md.split('\n').find((l) => l.includes(`\`${address}\``) && l.startsWith('- **')) ?? '';
+
+  test.each([
+    ['azurerm_virtual_network_gateway.site-to-site_gateway_0196671B', 'vpn-gateway: an in-place tag update of the gateway'],
+    ['azurerm_public_ip.site-to-site_public-ip-1_AECEE88E', 'vpn-public-ip: an in-place tag update of the gateway\'s address'],
+    ['azurerm_public_ip.hub-egress_public-ip_F42D28D1', 'vpn-public-ip: the NAT egress address replaced (an ordinary replace)'],
+    ['azurerm_network_security_group.hub_nsg-agents_0B0B0B02', 'nsg-open-to-internet: inline rules added from a declared range and a deny from *'],
+  ])('%s is not dangerous (%s)', (address) => {
+    expect(md).toContain(`\`${address}\``);
+    expect(line(address)).toBe('');
+  });
+
+  test('the NAT address replace is listed with the other replaces, with Terraform\'s reason', () => {
+    expect(md).toContain('- `dev-network` **replace** `azurerm_public_ip.hub-egress_public-ip_F42D28D1` (Terraform: replace_because_cannot_update; replace paths: `zones`)');
+  });
+
+  test('an inline NSG rule newly open to the Internet on 3389 is critical', () => {
+    expect(line('azurerm_network_security_group.spoke-cluster_nsg-nodes_0A0A0A01')).toMatch(/^- \*\*critical\*\* `dev-network` \*\*update\*\* .*opens inbound port\(s\) 3389 to Internet.*including management\/data port\(s\) 3389/);
+    expect(md).toContain('Verdict: **1 dangerous change needs explicit approval**');
+  });
+});
+
 describe('reduced plans (what leaves the agent)', () => {
   test('keep reasons, attribute names and the allow-listed facts, never other values, and summarise the same', async () => {
     const reducedFiles: Record<string, string> = {};
