@@ -188,7 +188,15 @@ async function reconcile(deps: CycleDeps, cycleId: number, sweepStart: Date, now
     if (Date.now() >= deadline) break;
     let reason = 'not listed by a complete full listing of the queue';
     if (queue.lookup) {
-      const l = await queue.lookup(id);
+      let l: Awaited<ReturnType<NonNullable<QueueSource['lookup']>>>;
+      try {
+        l = await queue.lookup(id);
+      } catch (err) {
+        // Unknown, so kept open (re-checked at the next full sweep). One failing lookup must not abort the sweep: it
+        // would never be recorded as complete, and every cycle would list the whole queue and stop at this case.
+        log.warn('reconciliation re-check failed; case kept', { cycleId, caseId: id, error: describeError(err) });
+        continue;
+      }
       if (l.state === 'found') {
         const { cases } = parseRecords([l.record], deps.fields, deps.resolvedStatuses, now);
         if (cases.length === 1 && cases[0].id === id) {

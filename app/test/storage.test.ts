@@ -78,6 +78,31 @@ describePg('storage on PostgreSQL', () => {
     });
   });
 
+  describe('reconciliation', () => {
+    it('a direct lookup that fails for one case keeps that case, frees the others, and the full sweep still completes', async () => {
+      const { db } = await freshDb();
+      const store = new SqlStore(db);
+      const all = cases(3);
+      let listing: unknown[] = all;
+      const queue = {
+        listsAllOpenCases: true,
+        fetch: async () => ({ records: listing, rejects: [] }),
+        lookup: async (id: string) => {
+          if (id === 'K-000') throw new Error('queue API https://q/cases/K-000 answered 500');
+          return { state: 'missing' as const };
+        },
+      };
+      const d = { ...deps(db, [eng('a')], new ScriptedQueue()), queue, reading: { fullSweepEveryMinutes: 60 } };
+      await runCycle(d, MONDAY_10);
+      listing = []; // the queue forgets all three; the next full sweep is due an hour later
+      const r = await runCycle(d, minutes(MONDAY_10, 61));
+      expect(r.reconciled).toBe(2);
+      expect(await rows(db, `SELECT id, status FROM cases ORDER BY id`)).toEqual([{ id: 'K-000', status: 'assigned' }, { id: 'K-001', status: 'resolved' }, { id: 'K-002', status: 'resolved' }]);
+      // The sweep was recorded as complete: the next cycle reads incrementally instead of listing everything again.
+      expect((await store.getCursor())!.lastFullSweepAt).toEqual(minutes(MONDAY_10, 61));
+    });
+  });
+
   describe('invariants in the schema', () => {
     it('keeps the decision log append-only and at most one assignment per case', async () => {
       const { db } = await freshDb();
