@@ -202,7 +202,8 @@ export function loadSettings(path = process.env.CASE_ASSIGNER_SETTINGS ?? DEFAUL
   try {
     doc = parseYaml(text);
   } catch (err) {
-    throw new SettingsError(path, [`not valid YAML: ${(err as Error).message}`]);
+    // First line only ("... at line N, column M:"): the parser then quotes the source line, which may hold a secret.
+    throw new SettingsError(path, [`not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
   return parseSettings(doc, path);
 }

@@ -103,6 +103,16 @@ describe('settings', () => {
     expect(() => loadSettings(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml: 1 problem.*cannot read the file/s);
     writeFileSync(join(dir, 'bad.yaml'), 'queue: [unclosed');
     expect(() => loadSettings(join(dir, 'bad.yaml'))).toThrow(/not valid YAML/);
+    // The YAML parser quotes the offending source line: a credential on it must not reach the pod log.
+    writeFileSync(join(dir, 'leak.yaml'), 'queue:\n  url: https://user:hunter2-secret@q.example\n   bad: [\n');
+    let msg = '';
+    try {
+      loadSettings(join(dir, 'leak.yaml'));
+    } catch (e) {
+      msg = (e as Error).message;
+    }
+    expect(msg).toMatch(/not valid YAML: .*line 2, column \d+/);
+    expect(msg).not.toContain('hunter2-secret');
   });
 });
 
