@@ -166,7 +166,7 @@ export class PlatformStack extends EnvironmentStack {
     const base = [...cni, this.csrApprover.release];
 
     // 3. Metadata-service block before any workload starts. Calico's API server (Tier, GlobalNetworkPolicy) comes up
-    //    while storage installs, so this also gives the operator time to finish.
+    //    while the CSR approver installs, so this also gives the operator time to finish.
     const imds = metadataEgressPolicy(platform.storage.provider === 'azure-disk' ? AZURE_IMDS_EXEMPTIONS : []);
     // The tier needs Calico's API server, not storage: after the CSR approver it has the same margin in prod (after the
     // CCM) as in dev (after Calico), while the storage drivers install in parallel.
