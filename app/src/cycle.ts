@@ -66,6 +66,8 @@ export async function runCycle(deps: CycleDeps, now: Date = new Date()): Promise
   const t0 = performance.now();
   const deadlineSeconds = deps.deadlineSeconds ?? 120;
   const deadline = Date.now() + deadlineSeconds * 1000;
+  const clock = deps.outbox?.clock ?? Date.now;
+  const wall0 = clock();
   await store.syncEngineers(deps.engineers);
   // Cycles whose process died or froze stay 'running' forever otherwise (and would hide a stall on the dashboard).
   const reaped = await store.reapCycles(new Date(now.getTime() - 2 * deadlineSeconds * 1000), now);
@@ -94,7 +96,10 @@ export async function runCycle(deps: CycleDeps, now: Date = new Date()): Promise
   }
   // The outbox drains even when planning failed: it holds assignments of earlier cycles.
   try {
-    const out = await store.drainOutbox((item) => deps.sink.post(item), now, { ...deps.outbox, deadline });
+    // Leases count from when the drain starts (whole seconds of wall time after the cycle's start), not from `now`:
+    // a slow queue read must not shorten them.
+    const drainAt = new Date(now.getTime() + Math.floor(Math.max(0, clock() - wall0) / 1000) * 1000);
+    const out = await store.drainOutbox((item) => deps.sink.post(item), drainAt, { ...deps.outbox, deadline });
     posted = out.posted;
     postFailed = out.failed;
     deadLettered = out.deadLettered;

@@ -78,6 +78,27 @@ describePg('storage on PostgreSQL', () => {
     });
   });
 
+  describe('outbox leases', () => {
+    it('run leaseSeconds from each claim: a slow queue read and earlier batches do not shorten them', async () => {
+      const { db } = await freshDb();
+      let wall = 1_000_000;
+      const leases: [string, number][] = [];
+      const queue = { fetch: async () => { wall += 60_000; return { records: cases(2), rejects: [] }; } }; // a 60 s read
+      const sink = {
+        post: async (item: { assignmentId: number; caseId: string }) => {
+          const r = await db.query<{ claimed_until: Date }>(`SELECT claimed_until FROM assignments WHERE id = $1`, [item.assignmentId]);
+          leases.push([item.caseId, new Date(r.rows[0].claimed_until).getTime() - MONDAY_10.getTime()]);
+          wall += 50_000; // a 50 s post
+          return { ok: true as const };
+        },
+      };
+      const r = await runCycle({ ...deps(db, [eng('a')], new ScriptedQueue()), queue, sink, outbox: { batch: 1, leaseSeconds: 120, clock: () => wall } }, MONDAY_10);
+      expect(r.posted).toBe(2);
+      // Claimed 60 s and 110 s after the cycle's start: each lease ends 120 s after its claim.
+      expect(leases).toEqual([['K-000', 180_000], ['K-001', 230_000]]);
+    });
+  });
+
   describe('reconciliation', () => {
     it('a direct lookup that fails for one case keeps that case, frees the others, and the full sweep still completes', async () => {
       const { db } = await freshDb();

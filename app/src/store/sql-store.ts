@@ -357,10 +357,14 @@ export class SqlStore implements Store {
     let superseded = 0;
     let acked = 0;
     let consecutive = 0;
+    const clock = p.clock ?? Date.now;
+    const wall0 = clock();
     for (;;) {
       if (p.deadline !== undefined && Date.now() >= p.deadline) return { posted, failed, deadLettered, superseded, stopped: false };
       // This claim's lease: results below are recorded only while the row still carries it.
       const lease = randomUUID();
+      // A later batch is claimed later: its lease (and what is due) counts from then, in whole elapsed seconds.
+      const claimAt = new Date(now.getTime() + Math.floor(Math.max(0, clock() - wall0) / 1000) * 1000);
       // Claim (lease) a few due items in one short statement; no transaction stays open while posting, so a crash
       // repeats at most the post in flight (its row is still unposted), and a stalled worker's lease expires.
       const items = (
@@ -374,7 +378,7 @@ export class SqlStore implements Store {
           RETURNING a.id, a.case_id, a.engineer_id, (SELECT e.email FROM engineers e WHERE e.id = a.engineer_id) AS email,
                     a.assigned_at, a.ladder_step, a.policy_version, a.idempotency_key, a.post_attempts,
                     a.interrupt, a.priority_severity, a.respond_by, a.reassigned_from`,
-          [now, p.batch, new Date(now.getTime() + p.leaseSeconds * 1000), lease],
+          [claimAt, p.batch, new Date(claimAt.getTime() + p.leaseSeconds * 1000), lease],
         )
       ).rows.sort((x, y) => x.id - y.id);
       if (items.length === 0) return { posted, failed, deadLettered, superseded, stopped: false };
@@ -425,7 +429,7 @@ export class SqlStore implements Store {
             `UPDATE assignments SET post_attempts = post_attempts + 1, last_post_error = $2, last_post_status = $3, last_post_body = $4,
                     claimed_until = NULL, lease_token = NULL, dead_at = $5, next_post_at = $6
               WHERE id = $1 AND lease_token = $7 AND idempotency_key = $8 AND posted_at IS NULL RETURNING id`,
-            [it.id, res.error.slice(0, 500), res.status ?? null, body, dead ? now : null, new Date(now.getTime() + backoffMs(attempts, p, random)), lease, it.idempotency_key],
+            [it.id, res.error.slice(0, 500), res.status ?? null, body, dead ? now : null, new Date(claimAt.getTime() + backoffMs(attempts, p, random)), lease, it.idempotency_key],
           );
           if (r.rows.length === 0) superseded++;
           else if (dead) deadLettered++;

@@ -53,6 +53,11 @@ export interface OutboxPolicy {
   readonly deadline?: number;
   /** Random source for jitter (tests pass a fixed one). */
   readonly random?: () => number;
+  /**
+   * Wall clock (ms) that advances the drain's `now` between claims (whole seconds), so each lease runs
+   * `leaseSeconds` from when it is claimed, not from the cycle's start (tests pass a fake one).
+   */
+  readonly clock?: () => number;
 }
 
 export const DEFAULT_OUTBOX: OutboxPolicy = { maxAttempts: 10, baseBackoffSeconds: 30, maxBackoffSeconds: 3600, leaseSeconds: 120, batch: 32, concurrency: 4, maxConsecutiveFailures: 5 };
