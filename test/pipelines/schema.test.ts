@@ -172,6 +172,8 @@ describe('pinned, secret-free pipeline conventions', () => {
         expect([where, inputs['scriptPath']]).toEqual([where, expect.stringMatching(/^pipelines\/scripts\/((plan|deploy)-stack|build-images)\.sh$/)]);
         // Terraform (providers and backend) refreshes its federated token through the connection; az needs nothing more.
         if (inputs['scriptPath'] === 'pipelines/scripts/build-images.sh') continue;
+        // plan-/deploy-stack.sh read cdktf.out/ and scripts/ relative to the repository root: never the task's default.
+        expect([where, inputs['workingDirectory']]).toEqual([where, '$(Build.SourcesDirectory)']);
         expect([where, inputs['addSpnToEnvironment']]).toEqual([where, 'true']);
         expect([where, (step['env'] as Record<string, unknown>)['SYSTEM_ACCESSTOKEN']]).toEqual([where, '$(System.AccessToken)']);
       }
