@@ -67,6 +67,20 @@ describe('HttpQueue pagination', () => {
   });
 });
 
+describe('HttpQueue case lookup', () => {
+  it('a lookup answer that is not JSON, or too large, fails (the case is kept) without quoting the body', async () => {
+    const q = new HttpQueue({ url: `${base}/cases`, itemsPath: 'items', headers: {}, timeoutSeconds: 5, caseUrl: `${base}/cases/{id}`, maxResponseBytes: 1000 });
+    reply = { status: 200, body: '<html>secret-looking page</html>' };
+    const err = await q.lookup!('C 1').catch((e: Error) => e);
+    expect(String(err)).toMatch(/queue API http:\/\/127\.0\.0\.1:\d+\/cases\/C%201 answered with a body that is not JSON/);
+    expect(String(err)).not.toContain('secret-looking');
+    reply = { status: 200, body: JSON.stringify({ id: 'C 1', pad: 'x'.repeat(2000) }) };
+    await expect(q.lookup!('C 1')).rejects.toThrow(/sent more than 1000 bytes/);
+    reply = { status: 200, body: JSON.stringify({ id: 'C 1' }) };
+    expect(await q.lookup!('C 1')).toEqual({ state: 'found', record: { id: 'C 1' } });
+  });
+});
+
 describe('HttpAssignmentSink', () => {
   const item = { assignmentId: 7, caseId: 'C-1', engineerId: 'ana', engineerEmail: 'ana@example.com', assignedAt: new Date('2026-01-05T10:00:00Z'), ladderStep: 0, policyVersion: 'ours-1.abc', idempotencyKey: 'case-assigner:C-1:1', attempts: 0 };
 

@@ -112,7 +112,15 @@ export class HttpQueue implements QueueSource {
       await res.arrayBuffer().catch(() => undefined);
       throw new Error(`queue API ${url.origin}${url.pathname} answered ${res.status}`);
     }
-    return { state: 'found', record: await res.json() };
+    // Bounded like a page, and a parse error names the URL only (the parser's message quotes the body).
+    const max = this.o.maxResponseBytes ?? MAX_RESPONSE_BYTES;
+    const text = await readLimited(res, max);
+    if (text === null) throw new Error(`queue API ${url.origin}${url.pathname} sent more than ${max} bytes`);
+    try {
+      return { state: 'found', record: JSON.parse(text) };
+    } catch {
+      throw new Error(`queue API ${url.origin}${url.pathname} answered with a body that is not JSON`);
+    }
   }
 }
 
