@@ -88,7 +88,12 @@ export const runtimeKeys = {
 /** Keys whose values are never shown in an error (tokens, passwords, URLs that may carry credentials). */
 export const SENSITIVE_KEY = /token|secret|password|passwd|credential|apikey|api_key|authorization|cookie/i;
 
-/** A URL's user-info is a credential: errors show the URL without it. */
+/**
+ * A URL's user-info and its query/fragment values may be credentials (`?code=`, `?sig=`, `#access_token=`): errors
+ * show the URL with those values replaced, parameter names kept so the reader still sees which one is wrong.
+ */
 export function redactUrl(v: string): string {
-  return v.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1<redacted>@');
+  return v
+    .replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/i, '$1<redacted>@')
+    .replace(/([?&#][^=&#\s]*=)[^&#\s]*/g, '$1<redacted>');
 }

@@ -59,12 +59,13 @@ describe('settings', () => {
   it('refuses tokens written into the file, without ever echoing them (or credentials in URLs)', () => {
     const bad = example();
     bad.queue = { type: 'http', url: 'https://q.example/cases', auth: { token: 's3cret' } };
-    bad.assignmentApi = { type: 'http', url: 'https://svc:hunter2@q.example:99999/assign' };
+    bad.assignmentApi = { type: 'http', url: 'https://svc:hunter2@q.example:99999/assign?api-version=1&code=fnKey123' };
     bad.api = { auth: { mode: 'bearer', tokensFile: 'relative', apiToken: 'also-secret' } };
     const p = problems(bad);
     expect(p).toContain('queue.auth.token: tokens are never read from settings.yaml: use tokenEnv or tokenFile (got <redacted>)');
-    expect(p.join('\n')).not.toMatch(/s3cret|hunter2|also-secret/);
+    expect(p.join('\n')).not.toMatch(/s3cret|hunter2|also-secret|fnKey123/);
     expect(p.join('\n')).toContain('<redacted>@q.example');
+    expect(p.join('\n')).toContain('?api-version=<redacted>&code=<redacted>');
   });
 
   it('bounds and checks the runtime settings (reading, outbox, database, retention, api)', () => {
