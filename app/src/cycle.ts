@@ -2,7 +2,7 @@
 // update) -> reconcile after a full listing -> assign in urgency order (logged) -> post via the outbox.
 // The same function runs in production (SqlStore, HTTP adapters), in `simulate`/bench (MemoryStore, simulated world).
 import type { Engineer, PolicyConfig } from './domain';
-import { describeError, type Logger } from './log';
+import { describeError, excerpt, type Logger } from './log';
 import type { PolicyName } from './policy';
 import type { AssignmentSink, QueueSource } from './queue/source';
 import { parseRecords, type FieldMap } from './queue/records';
@@ -154,7 +154,7 @@ async function readQueue(deps: CycleDeps, cycleId: number, now: Date, deadline: 
       out.fetched += page.records.length;
       out.skipped += allRejects.length;
       for (const x of allRejects) {
-        log.warn('queue record skipped', { cycleId, reason: x.reason, record: x.record });
+        log.warn('queue record skipped', { cycleId, reason: x.reason, record: excerpt(x.record) });
         deps.observe?.({ type: 'rejected', reason: x.reason });
       }
       await store.recordRejects(cycleId, allRejects);

@@ -9,7 +9,7 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
 }
 
-export function createLogger(base: Record<string, unknown> = {}, level: Level = (process.env.LOG_LEVEL as Level) || 'info', write = (line: string) => process.stdout.write(line + '\n')): Logger {
+export function createLogger(base: Record<string, unknown> = {}, level: Level = (process.env.LOG_LEVEL as Level) || 'info', write: (line: string) => void = (line) => void process.stdout.write(line + '\n')): Logger {
   const emit = (l: Level) => (msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[l] < ORDER[level]) return;
     write(JSON.stringify({ time: new Date().toISOString(), level: l, msg, ...base, ...fields }));
@@ -18,6 +18,15 @@ export function createLogger(base: Record<string, unknown> = {}, level: Level = 
 }
 
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Longest JSON excerpt of an outside record a log line carries: a hostile or broken queue must not flood the logs. */
+export const LOG_EXCERPT_CHARS = 500;
+
+/** An outside value as a log field: its JSON, cut to LOG_EXCERPT_CHARS with the full length stated. */
+export function excerpt(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.length > LOG_EXCERPT_CHARS ? `${json.slice(0, LOG_EXCERPT_CHARS)}... (${json.length} characters)` : json;
+}
 
 /**
  * An error as it may be logged or stored (cycles.error, shown on the dashboard): the first line, bounded, and for

@@ -8,7 +8,7 @@ import { createMetrics } from '../src/metrics';
 import { migrate } from '../src/migrate';
 import { describePg, startPostgres, type TestPostgres } from './postgres';
 import { runCycle } from '../src/cycle';
-import { silentLogger } from '../src/log';
+import { LOG_EXCERPT_CHARS, createLogger, silentLogger } from '../src/log';
 import { SqlStore } from '../src/store/sql-store';
 import { CFG, MONDAY_10, eng } from './fixtures';
 import { FlakySink, ScriptedQueue, record } from './helpers';
@@ -91,6 +91,19 @@ describePg('hostile input', () => {
     const stored = (await db.query<{ reason: string; record: string }>(`SELECT reason, record::text AS record FROM rejected_records WHERE cycle_id = $1 ORDER BY id`, [await lastCycle()])).rows;
     expect(stored.map((x) => x.reason)).toEqual(['NUL byte in a field', expect.stringMatching(/^invalid severity/)]);
     expect(stored.map((x) => x.record).join('')).not.toMatch(/\\u0000/);
+  });
+
+  it('logs a rejected queue record as a bounded excerpt, not whole (a broken queue must not flood the logs)', async () => {
+    const store = new SqlStore(db);
+    const lines: string[] = [];
+    const log = createLogger({}, 'info', (l) => void lines.push(l));
+    const huge = { ...record('H-1'), severity: 'Z', note: 'x'.repeat(1_000_000) };
+    const r = await runCycle({ store, queue: new ScriptedQueue([[huge, record('H-2')]]), sink: new FlakySink(), engineers: [eng('ana')], policyConfig: CFG, log }, MONDAY_10);
+    expect(r.skipped).toBe(1);
+    const skipped = lines.filter((l) => l.includes('queue record skipped'));
+    expect(skipped).toHaveLength(1);
+    expect(skipped[0]!.length).toBeLessThan(LOG_EXCERPT_CHARS + 400);
+    expect(skipped[0]).toMatch(/\(\d+ characters\)/);
   });
 
   it('logs requests at info, probes only at debug', async () => {
