@@ -1,5 +1,6 @@
-import { IResolvable, TerraformDataSource, TerraformProvider, TerraformResource } from 'cdktf';
+import { IResolvable, TerraformDataSource, TerraformResource } from 'cdktf';
 import { Construct } from 'constructs';
+import { HandBoundProvider, HandBoundResource } from '../hand-bound';
 
 /**
  * 2.7 added `ignore_not_found` / `exists` to the azapi_resource data source, 2.9 `ignore_not_found` to
@@ -7,22 +8,10 @@ import { Construct } from 'constructs';
  */
 export const AZAPI_VERSION = '~> 2.9';
 
-/**
- * Minimal bindings for the two azapi pieces this stack needs. No prebuilt cdktf provider exists for azapi,
- * and generating one needs a provider download; an escape-hatch class keeps the synthesized JSON exact and
- * type-checked at this boundary.
- */
-export class AzapiProvider extends TerraformProvider {
+/** `azure/azapi`, bound by hand (constructs/hand-bound.ts says why), with the three azapi pieces the stacks use. */
+export class AzapiProvider extends HandBoundProvider {
   constructor(scope: Construct, id: string) {
-    super(scope, id, {
-      terraformResourceType: 'azapi',
-      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: AZAPI_VERSION },
-      terraformProviderSource: 'azure/azapi',
-    });
-  }
-
-  protected override synthesizeAttributes(): Record<string, unknown> {
-    return {};
+    super(scope, id, { name: 'azapi', source: 'azure/azapi', version: AZAPI_VERSION });
   }
 }
 
@@ -37,16 +26,11 @@ export interface AzapiUpdateResourceConfig {
 }
 
 /** `azapi_update_resource`: sets properties on a resource another configuration owns (GET, merge, PUT). */
-export class AzapiUpdateResource extends TerraformResource {
+export class AzapiUpdateResource extends HandBoundResource {
   private readonly config: AzapiUpdateResourceConfig;
 
   constructor(scope: Construct, id: string, config: AzapiUpdateResourceConfig) {
-    super(scope, id, {
-      terraformResourceType: 'azapi_update_resource',
-      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: AZAPI_VERSION },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-    });
+    super(scope, id, 'azapi_update_resource', config);
     this.config = config;
   }
 
@@ -75,16 +59,11 @@ export interface AzapiResourceActionConfig {
  * `azapi_update_resource`, whose own destroy is a no-op (azapi docs: "When azapi_update_resource is deleted, no
  * operation will be performed, and these properties will stay unchanged").
  */
-export class AzapiResourceAction extends TerraformResource {
+export class AzapiResourceAction extends HandBoundResource {
   private readonly config: AzapiResourceActionConfig;
 
   constructor(scope: Construct, id: string, config: AzapiResourceActionConfig) {
-    super(scope, id, {
-      terraformResourceType: 'azapi_resource_action',
-      terraformGeneratorMetadata: { providerName: 'azapi', providerVersionConstraint: AZAPI_VERSION },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-    });
+    super(scope, id, 'azapi_resource_action', config);
     this.config = config;
   }
 

@@ -12,7 +12,8 @@ export interface PrivateContainerRegistryProps {
 
 /**
  * Premium registry (private link needs Premium) without the admin user, public network access off, a
- * dedicated data endpoint (its records live in `<region>.data.privatelink.azurecr.io`) and no anonymous pull.
+ * dedicated data endpoint (its records live in `privatelink.azurecr.io` too: no separate regional data zone, which
+ * breaks image pulls; policy HN-014) and no anonymous pull.
  */
 export class PrivateContainerRegistry extends Construct {
   readonly registry: ContainerRegistry;

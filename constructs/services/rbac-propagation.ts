@@ -1,5 +1,6 @@
-import { ITerraformDependable, TerraformProvider, TerraformResource, TerraformStack } from 'cdktf';
+import { ITerraformDependable, TerraformResource, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
+import { HandBoundProvider, HandBoundResource } from '../hand-bound';
 
 /**
  * How long a new Azure role assignment may take to apply on the Key Vault data plane. Microsoft states "up to
@@ -11,21 +12,10 @@ import { Construct } from 'constructs';
  */
 export const RBAC_PROPAGATION_SECONDS = 600;
 
-/**
- * `hashicorp/time`, bound by hand like the azapi classes (constructs/network/azapi.ts): no prebuilt cdktf provider
- * is a dependency here and generating one needs a provider download.
- */
-export class TimeProvider extends TerraformProvider {
+/** `hashicorp/time`, bound by hand (constructs/hand-bound.ts). */
+export class TimeProvider extends HandBoundProvider {
   constructor(scope: Construct, id: string) {
-    super(scope, id, {
-      terraformResourceType: 'time',
-      terraformGeneratorMetadata: { providerName: 'time', providerVersionConstraint: '~> 0.13' },
-      terraformProviderSource: 'hashicorp/time',
-    });
-  }
-
-  protected override synthesizeAttributes(): Record<string, unknown> {
-    return {};
+    super(scope, id, { name: 'time', source: 'hashicorp/time', version: '~> 0.13' });
   }
 }
 
@@ -39,16 +29,11 @@ export interface TimeSleepConfig {
 }
 
 /** `time_sleep`: an explicit wait in the dependency graph. */
-export class TimeSleep extends TerraformResource {
+export class TimeSleep extends HandBoundResource {
   private readonly config: TimeSleepConfig;
 
   constructor(scope: Construct, id: string, config: TimeSleepConfig) {
-    super(scope, id, {
-      terraformResourceType: 'time_sleep',
-      terraformGeneratorMetadata: { providerName: 'time', providerVersionConstraint: '~> 0.13' },
-      provider: config.provider,
-      dependsOn: config.dependsOn,
-    });
+    super(scope, id, 'time_sleep', config);
     this.config = config;
   }
 
