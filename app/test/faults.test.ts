@@ -11,12 +11,11 @@ import { connectPostgres, type Db, type Queryable } from '../src/db';
 import type { Engineer } from '../src/domain';
 import { silentLogger } from '../src/log';
 import { createMetrics } from '../src/metrics';
-import { migrate } from '../src/migrate';
 import { HttpAssignmentSink, HttpQueue, type HttpQueueOptions } from '../src/queue/http';
 import { SqlStore } from '../src/store/sql-store';
 import type { OutboxPolicy } from '../src/store/store';
 import { CFG, MONDAY_10, eng } from './fixtures';
-import { describePg, startPostgres, type TestPostgres } from './postgres';
+import { describePg, migratedDatabase, startPostgres, type TestPostgres } from './postgres';
 import { FakeQueue, FakeSink } from './support/fake-apis';
 
 let pg: TestPostgres;
@@ -29,13 +28,7 @@ const T0 = MONDAY_10.getTime();
 const at = (ms: number) => new Date(T0 + ms);
 const iso = (ms: number) => new Date(T0 + ms).toISOString();
 
-async function freshDb(): Promise<{ db: Db; url: string }> {
-  const url = await pg.newDatabase();
-  const db = connectPostgres(url);
-  open.push(db);
-  await migrate(db);
-  return { db, url };
-}
+const freshDb = () => migratedDatabase(pg, open);
 
 async function rows<T>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
   return (await db.query<T>(sql, params)).rows;

@@ -1,6 +1,8 @@
 // Storage tests need a real PostgreSQL. Missing binaries: the tests skip with a loud message, except under CI
 // (CI set), where that is a failure.
-import { PG_BIN, postgresBinariesPresent } from '../scripts/postgres-server';
+import { PG_BIN, postgresBinariesPresent, type TestPostgres } from '../scripts/postgres-server';
+import { connectPostgres, type Db } from '../src/db';
+import { migrate } from '../src/migrate';
 
 export { startPostgres, type TestPostgres } from '../scripts/postgres-server';
 
@@ -15,3 +17,12 @@ export function postgresAvailable(): boolean {
 
 /** `describe` when PostgreSQL is available, a loud `describe.skip` otherwise (a failure under CI). */
 export const describePg: jest.Describe = postgresAvailable() ? describe : describe.skip;
+
+/** A new, migrated database on the test server; its pool goes into `open`, which the test file closes after each test. */
+export async function migratedDatabase(pg: TestPostgres, open: Db[]): Promise<{ db: Db; url: string }> {
+  const url = await pg.newDatabase();
+  const db = connectPostgres(url);
+  open.push(db);
+  await migrate(db);
+  return { db, url };
+}

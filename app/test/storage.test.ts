@@ -14,18 +14,12 @@ import { MAX_CONSECUTIVE_FAILURES, SqlStore } from '../src/store/sql-store';
 import { DEFAULT_OUTBOX } from '../src/store/store';
 import { CFG, MONDAY_10, eng, minutes } from './fixtures';
 import { FlakySink, ScriptedQueue, record } from './helpers';
-import { describePg, startPostgres, type TestPostgres } from './postgres';
+import { describePg, migratedDatabase, startPostgres, type TestPostgres } from './postgres';
 
 let pg: TestPostgres;
 const open: Db[] = [];
 
-async function freshDb(): Promise<{ db: Db; url: string }> {
-  const url = await pg.newDatabase();
-  const db = connectPostgres(url);
-  open.push(db);
-  await migrate(db);
-  return { db, url };
-}
+const freshDb = () => migratedDatabase(pg, open);
 
 function deps(db: Db, engineers: Engineer[], queue: ScriptedQueue, sink = new FlakySink()): CycleDeps {
   return { store: new SqlStore(db), queue, sink, engineers, policyConfig: CFG, log: silentLogger };
