@@ -1,7 +1,7 @@
 import { TerraformResource } from 'cdktf';
 
 /**
- * Key under a resource's `"//"` comment that tells `npm run plan:critical-path` (scripts/critical-path-model.ts)
+ * Key under a resource's `"//"` comment that tells `npm run plan:critical-path` (critical-path/graph.ts)
  * about time the Terraform graph cannot show. Terraform ignores it: HCL's JSON syntax reserves `//` for comments,
  * and cdktf already keeps its own metadata there.
  */
@@ -9,7 +9,7 @@ export const CRITICAL_PATH_HINT_KEY = 'criticalPath';
 
 export interface CriticalPathHint {
   /**
-   * An entry of `activities` in scripts/critical-path-times.json used instead of the resource type's time, for a
+   * An entry of `activities` in critical-path/times.json used instead of the resource type's time, for a
    * resource whose type says little about its duration (e.g. `helm-manifests`: a release without pods).
    */
   readonly activity?: string;

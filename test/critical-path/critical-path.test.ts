@@ -1,19 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../scripts/critical-path';
-import {
-  applySet,
-  estimate,
-  loadStacks,
-  loadTimes,
-  parseStack,
-  simulateStack,
-  StackGraph,
-  TimesTable,
-  toJson,
-  validateTimes,
-} from '../../scripts/critical-path-model';
+import { main } from '../../critical-path/cli';
+import { loadStacks, parseStack, StackGraph } from '../../critical-path/graph';
+import { toJson } from '../../critical-path/report';
+import { estimate, simulateStack } from '../../critical-path/simulate';
+import { applySet, loadTimes, TimesTable, validateTimes } from '../../critical-path/times';
 import { synthEnvironment } from '../cluster/synth';
 
 const times = loadTimes();

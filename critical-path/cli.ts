@@ -1,10 +1,13 @@
 import * as fs from 'fs';
-import { applySet, DEFAULT_PARALLELISM, estimate, formatReport, loadStacks, loadTimes, mergeTimes, StackGraph, TimesTable, toJson, validateTimes } from './critical-path-model';
+import { loadStacks, StackGraph } from './graph';
+import { formatReport, toJson } from './report';
+import { DEFAULT_PARALLELISM, estimate } from './simulate';
+import { applySet, loadTimes, mergeTimes, TimesTable, validateTimes } from './times';
 
 const USAGE = `usage: npm run plan:critical-path -- [env ...] [--json] [--outdir <synth output>] [--times <file>] [--set <type>=<minutes>]... [--parallelism <n>]
 
 Estimates the time from an empty subscription to a running environment from the synthesized stacks
-(run \`npm run synth\` first) and a table of typical create times (scripts/critical-path-times.json).
+(run \`npm run synth\` first) and a table of typical create times (critical-path/times.json).
   env ...            only these environments (default: every environment in the synth output)
   --json             machine-readable: { environments: { <env>: { totalMinutes, stacks: { <stack>: { startMinute,
                      finishMinute, durationMinutes } }, criticalPath: [<stack>, ...] } } }
@@ -65,7 +68,7 @@ export function main(argv: string[]): number {
   const estimates = estimate(stacks, times, { parallelism }).filter((e) => envs.length === 0 || envs.includes(e.environment));
   const text = json
     ? JSON.stringify(toJson(estimates), null, 2)
-    : `${formatReport(estimates, times)}\n${unlistedTypes(stacks, times)}Typical create times: scripts/critical-path-times.json (each with its source; override with --set or --times). Terraform parallelism ${parallelism}.`;
+    : `${formatReport(estimates, times)}\n${unlistedTypes(stacks, times)}Typical create times: critical-path/times.json (each with its source; override with --set or --times). Terraform parallelism ${parallelism}.`;
   if (out) fs.writeFileSync(out, `${text}\n`);
   else console.log(text);
   return 0;
